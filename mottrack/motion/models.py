@@ -1,0 +1,153 @@
+"""The two constant-velocity box models of the reference trackers.
+
+``ConstantVelocityXYSR``
+    SORT's filter (Bewley et al. 2016): state ``[u, v, s, r, u', v', s']`` (centre, area,
+    aspect ratio; the aspect ratio has no velocity), constant noise matrices exactly as
+    abewley/sort sets them on filterpy's ``KalmanFilter``.
+``ConstantVelocityXYAH``
+    deep_sort's filter (Wojke et al. 2017), also used by FairMOT: state
+    ``[x, y, a, h, vx, vy, va, vh]`` with noise proportional to the box height.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .kalman import BatchedKalmanFilter
+
+__all__ = ["ConstantVelocityXYAH", "ConstantVelocityXYSR"]
+
+F64 = NDArray[np.float64]
+
+
+def _transition(ndim: int, nvel: int) -> F64:
+    """Constant-velocity transition (dt = 1): position ``i`` gains velocity ``ndim - nvel + i``."""
+    f = np.eye(ndim)
+    npos = ndim - nvel
+    for i in range(nvel):
+        f[i, npos + i] = 1.0
+    return f
+
+
+def _as_measurements(measurements: ArrayLike, m: int) -> F64:
+    z = np.asarray(measurements, dtype=np.float64)
+    if z.ndim != 2 or z.shape[1] != m:
+        raise ValueError(f"initiate: measurements must have shape (N, {m}), got {z.shape}")
+    return z
+
+
+class ConstantVelocityXYSR(BatchedKalmanFilter):
+    """SORT's constant-velocity model on ``[u, v, s, r]`` measurements.
+
+    Matrices (identical to abewley/sort):
+
+    - ``F``: identity with ``u += u'``, ``v += v'``, ``s += s'``.
+    - ``H``: picks ``[u, v, s, r]``.
+    - ``R = diag(1, 1, 10, 10)``.
+    - ``P0 = diag(10, 10, 10, 10, 1e4, 1e4, 1e4)``.
+    - ``Q = diag(1, 1, 1, 1, 1e-2, 1e-2, 1e-4)``.
+
+    :meth:`predict` first applies SORT's area-velocity clamp: where ``s + s' <= 0`` the area
+    velocity ``s'`` is set to 0, so a shrinking box never predicts a negative area.
+    """
+
+    F: ClassVar[F64] = _transition(7, 3)
+    H: ClassVar[F64] = np.eye(4, 7)
+    joseph_update: ClassVar[bool] = True
+    R: ClassVar[F64] = np.diag([1.0, 1.0, 10.0, 10.0])
+    P0: ClassVar[F64] = np.diag([10.0, 10.0, 10.0, 10.0, 1e4, 1e4, 1e4])
+    Q: ClassVar[F64] = np.diag([1.0, 1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-4])
+
+    def initiate(self, measurements: ArrayLike) -> tuple[F64, F64]:
+        """Zero-velocity states with covariance ``P0``; see :meth:`BatchedKalmanFilter.initiate`."""
+        z = _as_measurements(measurements, 4)
+        mean = np.zeros((z.shape[0], 7))
+        mean[:, :4] = z
+        cov = np.broadcast_to(self.P0, (z.shape[0], 7, 7)).copy()
+        return mean, cov
+
+    def process_noise(self, mean: F64) -> F64:
+        """Constant ``Q``, shape (7, 7)."""
+        return self.Q
+
+    def measurement_noise(self, mean: F64) -> F64:
+        """Constant ``R``, shape (4, 4)."""
+        return self.R
+
+    def predict(self, mean: F64, covariance: F64) -> tuple[F64, F64]:
+        """Clamp the area velocity as SORT does, then predict (inputs are not modified)."""
+        clamp = (mean[:, 6] + mean[:, 2]) <= 0
+        if clamp.any():
+            mean = mean.copy()
+            mean[clamp, 6] *= 0.0
+        return super().predict(mean, covariance)
+
+
+class ConstantVelocityXYAH(BatchedKalmanFilter):
+    """deep_sort's constant-velocity model on ``[x, y, a, h]`` measurements.
+
+    Noise standard deviations scale with the box height ``h`` (taken from the measurement at
+    initiation and from the current mean afterwards):
+
+    - initiation: ``2 wp h`` for x, y, h; ``1e-2`` for a; ``10 wv h`` for the velocities of
+      x, y, h; ``1e-5`` for the velocity of a;
+    - process: ``wp h`` (x, y, h), ``1e-2`` (a); ``wv h`` (velocities), ``1e-5`` (a');
+    - measurement: ``wp h`` (x, y, h), ``1e-1`` (a);
+
+    with ``wp = std_weight_position = 1/20`` and ``wv = std_weight_velocity = 1/160``.
+    """
+
+    F: ClassVar[F64] = _transition(8, 4)
+    H: ClassVar[F64] = np.eye(4, 8)
+    joseph_update: ClassVar[bool] = False
+
+    def __init__(
+        self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160
+    ) -> None:
+        self.std_weight_position = float(std_weight_position)
+        self.std_weight_velocity = float(std_weight_velocity)
+
+    def initiate(self, measurements: ArrayLike) -> tuple[F64, F64]:
+        """Zero-velocity states with height-scaled covariance; see the class docstring."""
+        z = _as_measurements(measurements, 4)
+        n = z.shape[0]
+        mean = np.zeros((n, 8))
+        mean[:, :4] = z
+        h = z[:, 3]
+        wp, wv = self.std_weight_position, self.std_weight_velocity
+        std = np.empty((n, 8))
+        std[:, [0, 1, 3]] = (2 * wp * h)[:, None]
+        std[:, 2] = 1e-2
+        std[:, [4, 5, 7]] = (10 * wv * h)[:, None]
+        std[:, 6] = 1e-5
+        return mean, _diag(np.square(std))
+
+    def process_noise(self, mean: F64) -> F64:
+        """Height-scaled ``Q``, shape (N, 8, 8)."""
+        h = mean[:, 3]
+        std = np.empty((mean.shape[0], 8))
+        std[:, [0, 1, 3]] = (self.std_weight_position * h)[:, None]
+        std[:, 2] = 1e-2
+        std[:, [4, 5, 7]] = (self.std_weight_velocity * h)[:, None]
+        std[:, 6] = 1e-5
+        return _diag(np.square(std))
+
+    def measurement_noise(self, mean: F64) -> F64:
+        """Height-scaled ``R``, shape (N, 4, 4)."""
+        h = mean[:, 3]
+        std = np.empty((mean.shape[0], 4))
+        std[:, [0, 1, 3]] = (self.std_weight_position * h)[:, None]
+        std[:, 2] = 1e-1
+        return _diag(np.square(std))
+
+
+def _diag(values: F64) -> F64:
+    """Batch of diagonal matrices, shape ``(N, d, d)``, from ``(N, d)`` diagonals."""
+    n, d = values.shape
+    out = np.zeros((n, d, d))
+    idx = np.arange(d)
+    out[:, idx, idx] = values
+    return out

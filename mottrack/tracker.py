@@ -1,0 +1,126 @@
+"""The ``Tracker`` base class: the one per-frame interface every tracker implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .types import Detections, DetectionsLike, Tracks, as_detections
+
+__all__ = ["Tracker", "check_frame"]
+
+
+def check_frame(frame: Any) -> NDArray[np.uint8]:
+    """Validate a video frame: ``(H, W, 3)`` uint8 BGR with ``H, W >= 1``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``frame``, the expected form and what was received.
+    """
+    if not isinstance(frame, np.ndarray):
+        raise ValueError(f"frame: expected an (H, W, 3) uint8 ndarray, got {type(frame).__name__}")
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.shape[0] < 1 or frame.shape[1] < 1:
+        raise ValueError(f"frame: expected shape (H, W, 3) with H, W >= 1, got {frame.shape}")
+    if frame.dtype != np.uint8:
+        raise ValueError(f"frame: expected dtype uint8 (BGR image), got {frame.dtype}")
+    return frame
+
+
+class Tracker(ABC):
+    """Base class of all trackers.
+
+    Subclasses set :attr:`name`, :attr:`config_class` (a frozen dataclass with the paper's
+    defaults), the input requirements, and implement :meth:`_step` and :meth:`_reset`.
+
+    Parameters
+    ----------
+    config : dataclass instance, optional
+        The tracker's configuration; built from ``overrides`` when omitted.
+    **overrides
+        Field values for ``config_class`` (unknown names raise ``TypeError``).
+    """
+
+    name: ClassVar[str] = ""
+    config_class: ClassVar[type]
+    #: ``update()`` needs ``frame`` (the tracker detects or crops embeddings itself).
+    requires_frame: ClassVar[bool] = False
+    #: ``update()`` needs detections with ``embeddings`` (unless a frame lets it compute them).
+    requires_embeddings: ClassVar[bool] = False
+
+    def __init__(self, config: Any = None, **overrides: Any) -> None:
+        if config is None:
+            config = make_config(self.config_class, overrides)
+        elif overrides:
+            raise TypeError("pass either config or keyword overrides, not both")
+        elif not isinstance(config, self.config_class):
+            raise TypeError(
+                f"config: expected {self.config_class.__name__}, got {type(config).__name__}"
+            )
+        self.config = config
+        self.frame_count = 0
+        self._reset()
+
+    def update(self, detections: DetectionsLike | None = None, frame: Any = None) -> Tracks:
+        """Advance the tracker by one frame.
+
+        Parameters
+        ----------
+        detections : Detections or array_like of shape (N, 5) or (N, 6), optional
+            This frame's detections (``[x1, y1, x2, y2, score(, class)]`` rows for arrays).
+            Pass an empty ``Detections`` (or ``np.empty((0, 5))``) for a frame without any.
+        frame : ndarray, shape (H, W, 3), uint8, optional
+            The BGR image, for trackers that detect or compute appearance themselves.
+
+        Returns
+        -------
+        Tracks
+            The tracks reported for this frame.
+        """
+        dets = None if detections is None else as_detections(detections)
+        if frame is not None:
+            frame = check_frame(frame)
+        self._check_inputs(dets, frame)
+        self.frame_count += 1
+        return self._step(dets, frame)
+
+    def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
+        """Raise ``ValueError`` saying what to pass when a required input is missing."""
+        if dets is None and not self.requires_frame:
+            raise ValueError(
+                f"{type(self).__name__}.update: detections are required; pass "
+                "update(detections=Detections(xyxy, scores)) or an (N, 5) "
+                "[x1, y1, x2, y2, score] array (an empty one for a frame without detections)"
+            )
+
+    def reset(self) -> None:
+        """Forget every track and start a new sequence (IDs restart at 1)."""
+        self.frame_count = 0
+        self._reset()
+
+    @abstractmethod
+    def _step(self, detections: Detections | None, frame: NDArray[np.uint8] | None) -> Tracks:
+        """One frame of tracking on validated inputs."""
+
+    @abstractmethod
+    def _reset(self) -> None:
+        """Clear all per-sequence state."""
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in asdict(self.config).items())
+        return f"{type(self).__name__}({params})"
+
+
+def make_config(config_class: type, overrides: dict[str, Any]) -> Any:
+    """Build ``config_class(**overrides)``, rejecting unknown names with the valid ones listed."""
+    valid = set(config_class.__dataclass_fields__)
+    unknown = sorted(set(overrides) - valid)
+    if unknown:
+        raise TypeError(
+            f"{config_class.__name__}: unknown parameter(s) {unknown}; valid: {sorted(valid)}"
+        )
+    return config_class(**overrides)

@@ -1,0 +1,240 @@
+"""Per-frame inputs and outputs of every tracker: :class:`Detections` and :class:`Tracks`.
+
+Both are frozen dataclasses of NumPy arrays, validated once at construction and stored as
+read-only copies, so a tracker can never mutate what the caller passed and the caller can never
+mutate what a tracker returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["DetectionsLike", "Detections", "Tracks", "as_detections"]
+
+
+def _frozen(name: str, value: ArrayLike, dtype: Any, ndim: int, owner: str) -> NDArray[Any]:
+    """Return a read-only copy of ``value`` as ``dtype`` with ``ndim`` dimensions.
+
+    Raises ``ValueError`` naming ``owner.name`` when the value cannot be converted or has the
+    wrong number of dimensions.
+    """
+    try:
+        arr = np.array(value, dtype=dtype, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{owner}.{name}: expected an array convertible to {np.dtype(dtype).name}, "
+            f"got {type(value).__name__} ({exc})"
+        ) from None
+    if arr.ndim != ndim:
+        raise ValueError(f"{owner}.{name}: expected a {ndim}-d array, got shape {arr.shape}")
+    arr.flags.writeable = False
+    return arr
+
+
+def _check_finite(name: str, arr: NDArray[Any], owner: str) -> None:
+    if arr.size and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{owner}.{name}: expected finite values, got {arr[tuple(bad)]} at index {tuple(bad)}"
+        )
+
+
+def _check_xyxy(arr: NDArray[np.float64], owner: str) -> None:
+    if arr.shape[1:] != (4,):
+        raise ValueError(f"{owner}.xyxy: expected shape (N, 4), got {arr.shape}")
+    _check_finite("xyxy", arr, owner)
+    bad = (arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1])
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{owner}.xyxy: expected x2 >= x1 and y2 >= y1 (boxes as [x1, y1, x2, y2]), "
+            f"row {i} is {arr[i].tolist()}"
+        )
+
+
+def _check_rows(name: str, arr: NDArray[Any], n: int, owner: str) -> None:
+    if arr.shape[0] != n:
+        raise ValueError(f"{owner}.{name}: expected {n} rows (one per box), got {arr.shape[0]}")
+
+
+@dataclass(frozen=True, eq=False)
+class Detections:
+    """Detections of one frame.
+
+    Parameters
+    ----------
+    xyxy : ndarray, shape (N, 4)
+        Boxes ``[x1, y1, x2, y2]`` in pixels; finite, ``x2 >= x1`` and ``y2 >= y1``.
+    scores : ndarray, shape (N,), optional
+        Detector confidences (finite). Defaults to ones.
+    classes : ndarray, shape (N,), optional
+        Integer class labels. Defaults to ``None`` (single class).
+    embeddings : ndarray, shape (N, D), optional
+        Appearance features, one row per box (finite). Used by DeepSORT and FairMOT.
+
+    Notes
+    -----
+    All arrays are stored as read-only copies (``xyxy``/``scores`` as float64, ``classes`` as
+    int64, ``embeddings`` as float32 or float64 as given).
+    """
+
+    xyxy: NDArray[np.float64]
+    scores: NDArray[np.float64] = None  # type: ignore[assignment]
+    classes: NDArray[np.int64] | None = None
+    embeddings: NDArray[np.floating[Any]] | None = None
+
+    def __post_init__(self) -> None:
+        own = "Detections"
+        xyxy = _frozen("xyxy", self.xyxy, np.float64, 2, own)
+        if xyxy.size == 0 and xyxy.shape[1:] != (4,):
+            xyxy = np.zeros((0, 4))
+            xyxy.flags.writeable = False
+        _check_xyxy(xyxy, own)
+        n = xyxy.shape[0]
+        if self.scores is None:
+            scores = np.ones(n)
+            scores.flags.writeable = False
+        else:
+            scores = _frozen("scores", self.scores, np.float64, 1, own)
+            _check_rows("scores", scores, n, own)
+            _check_finite("scores", scores, own)
+        classes = self.classes
+        if classes is not None:
+            raw = np.asarray(classes)
+            if raw.size and raw.dtype.kind == "f" and not np.all(np.mod(raw, 1) == 0):
+                raise ValueError(f"{own}.classes: expected integer labels, got {raw[:5]!r}")
+            classes = _frozen("classes", raw, np.int64, 1, own)
+            _check_rows("classes", classes, n, own)
+        emb = self.embeddings
+        if emb is not None:
+            raw = np.asarray(emb)
+            dtype = raw.dtype if raw.dtype in (np.float32, np.float64) else np.float64
+            emb = _frozen("embeddings", raw, dtype, 2, own)
+            _check_rows("embeddings", emb, n, own)
+            _check_finite("embeddings", emb, own)
+        object.__setattr__(self, "xyxy", xyxy)
+        object.__setattr__(self, "scores", scores)
+        object.__setattr__(self, "classes", classes)
+        object.__setattr__(self, "embeddings", emb)
+
+    def __len__(self) -> int:
+        return int(self.xyxy.shape[0])
+
+    @classmethod
+    def empty(cls, embedding_dim: int | None = None) -> Detections:
+        """Return zero detections (with ``(0, embedding_dim)`` embeddings if a dim is given)."""
+        emb = None if embedding_dim is None else np.zeros((0, embedding_dim), np.float32)
+        return cls(np.zeros((0, 4)), np.zeros(0), embeddings=emb)
+
+    @classmethod
+    def from_array(cls, rows: ArrayLike) -> Detections:
+        """Build from an ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]`` array."""
+        arr = np.asarray(rows, dtype=np.float64)
+        if arr.size == 0 and arr.ndim <= 2:
+            return cls.empty()
+        if arr.ndim != 2 or arr.shape[1] not in (5, 6):
+            raise ValueError(
+                "detections: expected Detections or an array of shape (N, 5) "
+                f"[x1, y1, x2, y2, score] or (N, 6) [..., class], got shape {arr.shape}"
+            )
+        return cls(arr[:, :4], arr[:, 4], arr[:, 5] if arr.shape[1] == 6 else None)
+
+    def select(self, index: ArrayLike) -> Detections:
+        """Return the detections at ``index`` (a boolean mask or integer indices), in that order."""
+        idx = np.asarray(index)
+        return Detections(
+            self.xyxy[idx],
+            self.scores[idx],
+            None if self.classes is None else self.classes[idx],
+            None if self.embeddings is None else self.embeddings[idx],
+        )
+
+
+DetectionsLike = Union[Detections, ArrayLike]
+
+
+def as_detections(detections: DetectionsLike) -> Detections:
+    """Return ``detections`` as :class:`Detections` (accepting ``(N, 5)``/``(N, 6)`` arrays)."""
+    if isinstance(detections, Detections):
+        return detections
+    return Detections.from_array(detections)
+
+
+@dataclass(frozen=True, eq=False)
+class Tracks:
+    """Tracker output for one frame: one row per reported track.
+
+    Parameters
+    ----------
+    ids : ndarray, shape (M,)
+        Track identities (int64, >= 1, unique within the frame).
+    xyxy : ndarray, shape (M, 4)
+        Track boxes ``[x1, y1, x2, y2]`` in pixels.
+    scores : ndarray, shape (M,)
+        Score of the detection that last updated each track.
+    det_index : ndarray, shape (M,)
+        Row of this frame's detections that updated each track, ``-1`` for a coasting track.
+    classes : ndarray, shape (M,), optional
+        Class labels, when the detections carried them.
+    """
+
+    ids: NDArray[np.int64]
+    xyxy: NDArray[np.float64]
+    scores: NDArray[np.float64]
+    det_index: NDArray[np.int64]
+    classes: NDArray[np.int64] | None = None
+
+    def __post_init__(self) -> None:
+        own = "Tracks"
+        ids = _frozen("ids", self.ids, np.int64, 1, own)
+        xyxy = _frozen("xyxy", self.xyxy, np.float64, 2, own)
+        if xyxy.size == 0:
+            xyxy = np.zeros((0, 4))
+            xyxy.flags.writeable = False
+        n = ids.shape[0]
+        _check_rows("xyxy", xyxy, n, own)
+        if xyxy.shape[1:] != (4,):
+            raise ValueError(f"{own}.xyxy: expected shape (M, 4), got {xyxy.shape}")
+        scores = _frozen("scores", self.scores, np.float64, 1, own)
+        _check_rows("scores", scores, n, own)
+        det_index = _frozen("det_index", self.det_index, np.int64, 1, own)
+        _check_rows("det_index", det_index, n, own)
+        classes = None
+        if self.classes is not None:
+            classes = _frozen("classes", self.classes, np.int64, 1, own)
+            _check_rows("classes", classes, n, own)
+        if n and ids.min() < 1:
+            raise ValueError(f"{own}.ids: expected ids >= 1, got {ids.min()}")
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "xyxy", xyxy)
+        object.__setattr__(self, "scores", scores)
+        object.__setattr__(self, "det_index", det_index)
+        object.__setattr__(self, "classes", classes)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @classmethod
+    def empty(cls) -> Tracks:
+        """Return a frame with no reported tracks."""
+        z = np.zeros(0)
+        return cls(np.zeros(0, np.int64), np.zeros((0, 4)), z, np.zeros(0, np.int64))
+
+    def to_mot(self, frame: int) -> NDArray[np.float64]:
+        """Return MOTChallenge rows ``frame, id, x, y, w, h, score, -1, -1, -1``.
+
+        Returns
+        -------
+        ndarray, shape (M, 10)
+        """
+        out = np.full((len(self), 10), -1.0)
+        out[:, 0] = frame
+        out[:, 1] = self.ids
+        out[:, 2:4] = self.xyxy[:, :2]
+        out[:, 4:6] = self.xyxy[:, 2:] - self.xyxy[:, :2]
+        out[:, 6] = self.scores
+        return out
