@@ -23,7 +23,7 @@ from typing import Callable, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["FORMATS", "BoxFormat", "convert", "iou_matrix"]
+__all__ = ["FORMATS", "BoxFormat", "convert", "iou_matrix", "xysr_to_xyxy", "xyxy_to_xysr"]
 
 BoxFormat = Literal["xyxy", "xywh", "cxcywh", "xyah", "xysr"]
 FORMATS: tuple[str, ...] = ("xyxy", "xywh", "cxcywh", "xyah", "xysr")
@@ -65,18 +65,33 @@ def _xyxy_to_xyah(b: F64) -> F64:
     return c
 
 
-def _xysr_to_xyxy(b: F64) -> F64:
-    # SORT's convert_x_to_bbox: w = sqrt(s * r), h = s / w.
+def xysr_to_xyxy(b: F64) -> F64:
+    """``xysr`` (first 4 columns of ``b``, shape (N, >=4)) to ``xyxy``, no checks.
+
+    SORT's ``convert_x_to_bbox``: ``w = sqrt(s * r)``, ``h = s / w``. The hot-path form of
+    ``convert(b, "xysr", "xyxy")``; call it inside ``np.errstate`` if ``s * r`` may be < 0.
+    """
+    out = np.empty((b.shape[0], 4))
     w = np.sqrt(b[:, 2] * b[:, 3])
-    h = b[:, 2] / w
-    return _cxcywh_to_xyxy(np.stack([b[:, 0], b[:, 1], w, h], axis=1))
+    out[:, 2] = w
+    out[:, 3] = b[:, 2] / w
+    out[:, 2:] /= 2.0
+    out[:, :2] = b[:, :2] - out[:, 2:]
+    out[:, 2:] += b[:, :2]
+    return out
 
 
-def _xyxy_to_xysr(b: F64) -> F64:
-    # SORT's convert_bbox_to_z: centre x1 + w/2, s = w * h, r = w / h.
-    w = b[:, 2] - b[:, 0]
-    h = b[:, 3] - b[:, 1]
-    return np.stack([b[:, 0] + w / 2.0, b[:, 1] + h / 2.0, w * h, w / h], axis=1)
+def xyxy_to_xysr(b: F64) -> F64:
+    """``xyxy`` (shape (N, 4)) to ``xysr``, no checks: the hot-path form of :func:`convert`.
+
+    SORT's ``convert_bbox_to_z``: centre ``x1 + w/2``, ``s = w * h``, ``r = w / h``.
+    """
+    out = np.empty((b.shape[0], 4))
+    wh = b[:, 2:] - b[:, :2]
+    out[:, :2] = b[:, :2] + wh / 2.0
+    out[:, 2] = wh[:, 0] * wh[:, 1]
+    out[:, 3] = wh[:, 0] / wh[:, 1]
+    return out
 
 
 _TO_XYXY: dict[str, Callable[[F64], F64]] = {
@@ -84,14 +99,14 @@ _TO_XYXY: dict[str, Callable[[F64], F64]] = {
     "xywh": _xywh_to_xyxy,
     "cxcywh": _cxcywh_to_xyxy,
     "xyah": _xyah_to_xyxy,
-    "xysr": _xysr_to_xyxy,
+    "xysr": xysr_to_xyxy,
 }
 _FROM_XYXY: dict[str, Callable[[F64], F64]] = {
     "xyxy": np.copy,
     "xywh": _xyxy_to_xywh,
     "cxcywh": _xyxy_to_cxcywh,
     "xyah": _xyxy_to_xyah,
-    "xysr": _xyxy_to_xysr,
+    "xysr": xyxy_to_xysr,
 }
 
 
@@ -149,18 +164,15 @@ def iou_matrix(a: ArrayLike, b: ArrayLike, pixel_offset: float = 0.0) -> F64:
     b = np.asarray(b, dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != 4 or b.ndim != 2 or b.shape[1] != 4:
         raise ValueError(f"iou_matrix: expected (N, 4) and (M, 4) boxes, got {a.shape} and {b.shape}")
-    if a.shape[0] == 0 or b.shape[0] == 0:
-        return np.zeros((a.shape[0], b.shape[0]))
-    a_ = a[:, None, :]
-    b_ = b[None, :, :]
     off = float(pixel_offset)
-    w = np.maximum(0.0, np.minimum(a_[..., 2], b_[..., 2]) - np.maximum(a_[..., 0], b_[..., 0]) + off)
-    h = np.maximum(0.0, np.minimum(a_[..., 3], b_[..., 3]) - np.maximum(a_[..., 1], b_[..., 1]) + off)
-    inter = w * h
-    area_a = (a_[..., 2] - a_[..., 0] + off) * (a_[..., 3] - a_[..., 1] + off)
-    area_b = (b_[..., 2] - b_[..., 0] + off) * (b_[..., 3] - b_[..., 1] + off)
-    union = area_a + area_b - inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        iou = inter / union
-    iou[~(union > 0)] = 0.0
-    return iou
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    wh = np.minimum(a[:, None, 2:], b[None, :, 2:]) - lt
+    if off:
+        wh += off
+    np.maximum(wh, 0.0, out=wh)
+    inter = wh[..., 0] * wh[..., 1]
+    size_a = a[:, 2:] - a[:, :2] + off
+    size_b = b[:, 2:] - b[:, :2] + off
+    union = (size_a[:, 0] * size_a[:, 1])[:, None] + (size_b[:, 0] * size_b[:, 1])[None, :]
+    union -= inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

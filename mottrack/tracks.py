@@ -1,19 +1,24 @@
-"""The track store: one struct-of-arrays table of every live track.
+"""The track store: one table of every live track, a row per track, a named block per column.
 
-Each column is a NumPy array with one row per track, rows kept in creation order (the order the
-reference trackers keep their Python lists in, which decides assignment tie-breaking). Tracks are
-added in blocks and removed by mask; there are no per-track Python objects.
+All columns live side by side in one float64 array ``data`` of shape ``(N, width)``; each column
+(``ids``, ``state``, ``mean``, ``covariance``, ``hits``, ...) is a view of its block. Adding
+tracks, removing them by mask, and gathering or scattering the rows of matched tracks are then one
+array operation each, whatever the number of columns: the per-frame bookkeeping costs the same for
+1 track or 1000 and there are no per-track Python objects. Integer columns (ids, counters) are
+stored exactly (float64 holds integers up to 2**53). Rows stay in creation order, the order the
+reference trackers keep their Python lists in (it decides assignment tie-breaking).
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["TrackState", "TrackStore"]
+
+F64 = NDArray[np.float64]
 
 
 class TrackState(IntEnum):
@@ -25,72 +30,84 @@ class TrackState(IntEnum):
     DELETED = 4
 
 
-#: Core columns: name -> (dtype, trailing shape given the state size n).
-_CORE: dict[str, Any] = {
-    "ids": np.int64,
-    "state": np.int8,
-    "hits": np.int64,
-    "hit_streak": np.int64,
-    "age": np.int64,
-    "time_since_update": np.int64,
-    "score": np.float64,
-    "det_index": np.int64,
-    "cls": np.int64,
+#: Scalar columns every store has, with the value a new track starts with.
+_SCALARS: dict[str, float] = {
+    "ids": 0.0,
+    "state": float(TrackState.TENTATIVE),
+    "hits": 0.0,
+    "hit_streak": 0.0,
+    "age": 0.0,
+    "time_since_update": 0.0,
+    "score": 0.0,
+    "det_index": -1.0,
+    "cls": -1.0,
 }
 
 
+def _column(name: str, doc: str) -> property:
+    def get(self: TrackStore) -> F64:
+        return self.column(name)
+
+    def set_(self: TrackStore, value: ArrayLike) -> None:
+        self.column(name)[...] = value
+
+    return property(get, set_, doc=doc)
+
+
 class TrackStore:
-    """Struct-of-arrays table of live tracks.
+    """Table of live tracks.
 
     Parameters
     ----------
     ndim : int
-        Size of the Kalman state (``mean`` is ``(N, ndim)``, ``covariance`` ``(N, ndim, ndim)``).
-    extra : dict of str to (dtype, tuple), optional
-        Policy-specific columns, e.g. ``{"feature": (np.float32, (128,))}``.
+        Size of the Kalman state: ``mean`` is ``(N, ndim)``, ``covariance`` ``(N, ndim, ndim)``.
+    extra : dict of str to tuple of int, optional
+        Policy-specific float columns and their per-row shapes, e.g. ``{"feature": (128,)}``.
 
     Attributes
     ----------
-    ids : ndarray, shape (N,)
-        Track identities, allocated from 1 per store (never a class-level counter).
-    state : ndarray, shape (N,)
-        :class:`TrackState` values.
-    mean, covariance : ndarray, shapes (N, n), (N, n, n)
-        Kalman state.
-    hits, hit_streak, age, time_since_update : ndarray, shape (N,)
-        Counters as named in the papers.
-    score : ndarray, shape (N,)
-        Score of the last detection that updated the track.
-    det_index : ndarray, shape (N,)
-        Detection row that updated the track this frame, ``-1`` if none.
-    cls : ndarray, shape (N,)
-        Class of the last detection (``-1`` if detections carry none).
+    data : ndarray, shape (N, width)
+        The table; columns are views into it (see :meth:`column` and :meth:`slice_of`).
+    next_id : int
+        The ID the next track receives (IDs are allocated per store, from 1).
     """
 
-    def __init__(self, ndim: int, extra: dict[str, tuple[Any, tuple[int, ...]]] | None = None):
-        self.ndim = int(ndim)
-        self._shapes: dict[str, tuple[Any, tuple[int, ...]]] = {k: (v, ()) for k, v in _CORE.items()}
-        self._shapes["mean"] = (np.float64, (self.ndim,))
-        self._shapes["covariance"] = (np.float64, (self.ndim, self.ndim))
-        for name, spec in (extra or {}).items():
-            if name in self._shapes:
-                raise ValueError(f"extra: column {name!r} already exists")
-            self._shapes[name] = (spec[0], tuple(spec[1]))
-        self.next_id = 1
-        self.clear()
+    ids = _column("ids", "Track identities, shape (N,) (integers, from 1).")
+    state = _column("state", "TrackState values, shape (N,).")
+    hits = _column("hits", "Number of detections that updated the track, shape (N,).")
+    hit_streak = _column("hit_streak", "Consecutive frames with an update, shape (N,).")
+    age = _column("age", "Frames since creation (predictions made), shape (N,).")
+    time_since_update = _column("time_since_update", "Frames since the last update, shape (N,).")
+    score = _column("score", "Score of the last detection that updated the track, shape (N,).")
+    det_index = _column("det_index", "This frame's detection row that updated it, or -1, (N,).")
+    cls = _column("cls", "Class of the last detection (-1 if none), shape (N,).")
+    mean = _column("mean", "Kalman means, shape (N, n).")
+    covariance = _column("covariance", "Kalman covariances, shape (N, n, n).")
 
-    # Columns are plain attributes for fast access on the hot path.
-    ids: NDArray[np.int64]
-    state: NDArray[np.int8]
-    mean: NDArray[np.float64]
-    covariance: NDArray[np.float64]
-    hits: NDArray[np.int64]
-    hit_streak: NDArray[np.int64]
-    age: NDArray[np.int64]
-    time_since_update: NDArray[np.int64]
-    score: NDArray[np.float64]
-    det_index: NDArray[np.int64]
-    cls: NDArray[np.int64]
+    def __init__(self, ndim: int, extra: dict[str, tuple[int, ...]] | None = None) -> None:
+        self.ndim = int(ndim)
+        shapes: dict[str, tuple[int, ...]] = {name: () for name in _SCALARS}
+        shapes["mean"] = (self.ndim,)
+        shapes["covariance"] = (self.ndim, self.ndim)
+        for name, shape in (extra or {}).items():
+            if name in shapes:
+                raise ValueError(f"extra: column {name!r} already exists")
+            shapes[name] = tuple(int(s) for s in shape)
+        self._shapes = shapes
+        self._slices: dict[str, slice] = {}
+        start = 0
+        for name, shape in shapes.items():
+            size = int(np.prod(shape, dtype=np.int64))
+            self._slices[name] = slice(start, start + size)
+            start += size
+        self.width = start
+        self._keys: dict[str, int | slice] = {
+            name: (sl.start if shapes[name] == () else sl) for name, sl in self._slices.items()
+        }
+        self._blank = np.zeros(start)
+        for name, value in _SCALARS.items():
+            self._blank[self._slices[name]] = value
+        self.reset()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -98,28 +115,45 @@ class TrackStore:
         return tuple(self._shapes)
 
     def __len__(self) -> int:
-        return int(self.ids.shape[0])
+        return int(self.data.shape[0])
 
-    def clear(self) -> None:
-        """Remove every track (ID allocation continues; see :meth:`reset`)."""
-        for name, (dtype, shape) in self._shapes.items():
-            setattr(self, name, np.zeros((0, *shape), dtype=dtype))
+    def slice_of(self, name: str) -> slice:
+        """Slice of ``data``'s columns holding column ``name`` (flattened per row)."""
+        return self._slices[name]
+
+    def key(self, name: str) -> int | slice:
+        """Index into ``data``'s second axis for column ``name``: an int for scalar columns.
+
+        ``store.data[:, store.key("hits")]`` is the ``hits`` column; hot loops cache keys.
+        """
+        return self._keys[name]
+
+    def column(self, name: str, rows: F64 | None = None) -> F64:
+        """View of column ``name``, shape ``(N, *shape)``, in ``data`` or in a block of rows."""
+        table = self.data if rows is None else rows
+        view = table[:, self._keys[name]]
+        shape = self._shapes[name]
+        return view.reshape(table.shape[0], *shape) if len(shape) > 1 else view
 
     def reset(self) -> None:
         """Remove every track and restart ID allocation at 1."""
-        self.clear()
+        self.data = np.zeros((0, self.width))
         self.next_id = 1
 
-    def add(self, mean: ArrayLike, covariance: ArrayLike, **columns: ArrayLike) -> NDArray[np.int64]:
-        """Append ``K`` new tracks with freshly allocated IDs.
+    def new_rows(self, count: int) -> F64:
+        """A block of ``count`` rows holding a new track's defaults (not yet in the table)."""
+        return np.broadcast_to(self._blank, (count, self.width)).copy()
+
+    def add(self, mean: ArrayLike, covariance: ArrayLike, **columns: ArrayLike) -> F64:
+        """Append new tracks (after the existing ones) with freshly allocated IDs.
 
         Parameters
         ----------
         mean : array_like, shape (K, n)
         covariance : array_like, shape (K, n, n)
         **columns
-            Values for other columns (arrays of length ``K`` or scalars); columns not given
-            start at zero (``det_index`` and ``cls`` at -1, ``state`` at TENTATIVE).
+            Values for other columns (length-``K`` arrays or scalars). Columns not given take
+            the defaults: 0, ``state`` TENTATIVE, ``det_index`` and ``cls`` -1.
 
         Returns
         -------
@@ -130,23 +164,21 @@ class TrackStore:
         k = mean.shape[0]
         if "ids" in columns:
             raise ValueError("ids: allocated by the store, not passed to add()")
-        new_ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
+        unknown = set(columns) - set(self._shapes)
+        if unknown:
+            raise ValueError(f"add: unknown columns {sorted(unknown)}; known: {self.columns}")
+        block = self.new_rows(k)
+        block[:, self._slices["mean"]] = mean
+        block[:, self._slices["covariance"]] = np.reshape(covariance, (k, -1))
+        for name, value in columns.items():
+            block[:, self._slices[name]] = np.reshape(value, (k, -1) if np.ndim(value) else ())
+        ids = np.arange(self.next_id, self.next_id + k, dtype=np.float64)
+        block[:, self._slices["ids"].start] = ids
         self.next_id += k
-        given = {"mean": mean, "covariance": covariance, "ids": new_ids, **columns}
-        defaults = {"det_index": -1, "cls": -1, "state": int(TrackState.TENTATIVE)}
-        for name, (dtype, shape) in self._shapes.items():
-            if name in given:
-                block = np.broadcast_to(np.asarray(given.pop(name), dtype=dtype), (k, *shape))
-            else:
-                block = np.full((k, *shape), defaults.get(name, 0), dtype=dtype)
-            setattr(self, name, np.concatenate([getattr(self, name), block]))
-        if given:
-            raise ValueError(f"add: unknown columns {sorted(given)}; known: {self.columns}")
-        return new_ids
+        self.data = np.concatenate([self.data, block]) if len(self) else block
+        return ids
 
     def keep(self, mask: NDArray[np.bool_]) -> None:
         """Keep only the rows where ``mask`` is true (order preserved)."""
-        if mask.all():
-            return
-        for name in self._shapes:
-            setattr(self, name, getattr(self, name)[mask])
+        if not mask.all():
+            self.data = self.data[mask]

@@ -219,6 +219,32 @@ class Tracks:
         return int(self.ids.shape[0])
 
     @classmethod
+    def trusted(
+        cls,
+        ids: NDArray[np.int64],
+        xyxy: NDArray[np.float64],
+        scores: NDArray[np.float64],
+        det_index: NDArray[np.int64],
+        classes: NDArray[np.int64] | None = None,
+    ) -> Tracks:
+        """Wrap arrays a tracker has just built (fresh, correctly typed) without re-validating.
+
+        The arrays are made read-only and must not be referenced elsewhere.
+        """
+        obj = object.__new__(cls)
+        for name, arr in (
+            ("ids", ids),
+            ("xyxy", xyxy),
+            ("scores", scores),
+            ("det_index", det_index),
+            ("classes", classes),
+        ):
+            if arr is not None:
+                arr.flags.writeable = False
+            object.__setattr__(obj, name, arr)
+        return obj
+
+    @classmethod
     def empty(cls) -> Tracks:
         """Return a frame with no reported tracks."""
         z = np.zeros(0)

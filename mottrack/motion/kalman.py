@@ -1,9 +1,12 @@
-"""Batched linear Kalman filter over many tracks at once.
+"""Batched constant-velocity Kalman filter over many tracks at once.
 
-Means are ``(N, n)`` and covariances ``(N, n, n)``: one row per track, every step one array
-operation over all rows. The filter is stateless; the track store owns the arrays. A model
-subclass supplies the constant transition ``F`` and measurement ``H`` matrices and the (possibly
-state-dependent) noise terms.
+Means are ``(N, n)`` and covariances ``(N, n, n)``: one row per track, every step a few array
+operations over all rows. The filter is stateless; the track store owns the arrays.
+
+The state is ``m`` measured quantities followed by the velocities of the first ``nvel`` of them,
+so ``F = I + E`` with ``E[i, m + i] = 1`` and ``H = [I_m, 0]``. Products with ``F`` and ``H`` are
+therefore done with slice additions and slicing; they give exactly the values of the dense
+products (a sum of the same two terms, rounded once). A model subclass supplies the noise terms.
 """
 
 from __future__ import annotations
@@ -18,33 +21,41 @@ __all__ = ["BatchedKalmanFilter"]
 
 F64 = NDArray[np.float64]
 
-class BatchedKalmanFilter(ABC):
-    """A linear-Gaussian motion model applied to ``N`` tracks at once.
 
-    Subclasses set :attr:`F` ``(n, n)``, :attr:`H` ``(m, n)``, and implement
-    :meth:`initiate`, :meth:`process_noise` and :meth:`measurement_noise`.
+class BatchedKalmanFilter(ABC):
+    """A constant-velocity linear-Gaussian model applied to ``N`` tracks at once.
+
+    Subclasses set :attr:`mdim` and :attr:`nvel` and implement :meth:`initiate`,
+    :meth:`process_noise` and :meth:`measurement_noise`.
 
     Attributes
     ----------
-    joseph_update : bool
-        ``True``: covariance update in Joseph form ``(I-KH) P (I-KH)^T + K R K^T`` with
-        ``K = P H^T S^-1`` (filterpy, hence SORT). ``False``: ``P - K S K^T`` with ``K`` from a
-        Cholesky solve (deep_sort, FairMOT).
+    mdim : int
+        Size ``m`` of the measurement (the first ``m`` state entries).
+    nvel : int
+        Number of measured entries that carry a velocity (state size ``n = m + nvel``).
     """
 
-    F: ClassVar[F64]
-    H: ClassVar[F64]
-    joseph_update: ClassVar[bool] = False
+    mdim: ClassVar[int]
+    nvel: ClassVar[int]
 
     @property
     def ndim(self) -> int:
         """Size of the state vector ``n``."""
-        return int(self.F.shape[0])
+        return self.mdim + self.nvel
 
     @property
-    def mdim(self) -> int:
-        """Size of the measurement vector ``m``."""
-        return int(self.H.shape[0])
+    def F(self) -> F64:
+        """Transition matrix, shape (n, n) (dt = 1)."""
+        f = np.eye(self.ndim)
+        idx = np.arange(self.nvel)
+        f[idx, self.mdim + idx] = 1.0
+        return f
+
+    @property
+    def H(self) -> F64:
+        """Measurement matrix ``[I_m, 0]``, shape (m, n)."""
+        return np.eye(self.mdim, self.ndim)
 
     # -- model-specific terms -------------------------------------------------------------
     @abstractmethod
@@ -63,15 +74,24 @@ class BatchedKalmanFilter(ABC):
 
     @abstractmethod
     def process_noise(self, mean: F64) -> F64:
-        """Process noise ``Q`` for each track, shape ``(N, n, n)`` (or ``(n, n)`` if constant)."""
+        """Process noise ``Q``: shape ``(N, n, n)``, or ``(n, n)`` when constant."""
 
     @abstractmethod
     def measurement_noise(self, mean: F64) -> F64:
-        """Measurement noise ``R`` for each track, shape ``(N, m, m)`` (or ``(m, m)``)."""
+        """Measurement noise ``R``: shape ``(N, m, m)``, or ``(m, m)`` when constant."""
 
     # -- the filter -----------------------------------------------------------------------
+    def _check(self, mean: F64, covariance: F64) -> None:
+        n = self.ndim
+        if mean.ndim != 2 or mean.shape[1] != n:
+            raise ValueError(f"mean: expected shape (N, {n}), got {mean.shape}")
+        if covariance.shape != (mean.shape[0], n, n):
+            raise ValueError(
+                f"covariance: expected shape ({mean.shape[0]}, {n}, {n}), got {covariance.shape}"
+            )
+
     def predict(self, mean: F64, covariance: F64) -> tuple[F64, F64]:
-        """Run the prediction step for every track.
+        """Run the prediction step ``x <- F x``, ``P <- F P F^T + Q`` for every track.
 
         Parameters
         ----------
@@ -83,11 +103,16 @@ class BatchedKalmanFilter(ABC):
         mean, covariance : ndarray, shapes (N, n) and (N, n, n)
             New arrays; the inputs are not modified.
         """
-        F = self.F
+        self._check(mean, covariance)
+        m, v = self.mdim, self.nvel
         q = self.process_noise(mean)
-        new_mean = mean @ F.T
-        new_cov = F @ covariance @ F.T + q
-        return new_mean, new_cov
+        new_mean = mean.copy()
+        new_mean[:, :v] += mean[:, m:]
+        cov = covariance.copy()
+        cov[:, :v, :] += cov[:, m:, :]
+        cov[:, :, :v] += cov[:, :, m:]
+        cov += q
+        return new_mean, cov
 
     def project(self, mean: F64, covariance: F64) -> tuple[F64, F64]:
         """Project states into measurement space.
@@ -98,12 +123,15 @@ class BatchedKalmanFilter(ABC):
         covariance : ndarray, shape (N, m, m)
             Innovation covariance ``H P H^T + R``.
         """
-        H = self.H
-        r = self.measurement_noise(mean)
-        return mean @ H.T, H @ covariance @ H.T + r
+        self._check(mean, covariance)
+        m = self.mdim
+        return mean[:, :m].copy(), covariance[:, :m, :m] + self.measurement_noise(mean)
 
     def update(self, mean: F64, covariance: F64, measurements: ArrayLike) -> tuple[F64, F64]:
         """Correct each track's state with its associated measurement.
+
+        ``K = P H^T S^-1`` (``S`` diagonal: a column scaling; otherwise a linear solve),
+        ``x <- x + K (z - H x)``, ``P <- P - K S K^T``.
 
         Parameters
         ----------
@@ -115,28 +143,28 @@ class BatchedKalmanFilter(ABC):
         Returns
         -------
         mean, covariance : ndarray, shapes (N, n) and (N, n, n)
+            New arrays; the inputs are not modified.
         """
+        self._check(mean, covariance)
+        m = self.mdim
         z = np.asarray(measurements, dtype=np.float64)
-        if z.shape != (mean.shape[0], self.mdim):
-            raise ValueError(
-                f"update: measurements must have shape ({mean.shape[0]}, {self.mdim}), got {z.shape}"
-            )
-        H = self.H
+        if z.shape != (mean.shape[0], m):
+            raise ValueError(f"measurements: expected shape ({mean.shape[0]}, {m}), got {z.shape}")
         r = self.measurement_noise(mean)
-        pht = covariance @ H.T  # (N, n, m)
-        s = H @ pht + r  # (N, m, m)
-        innovation = z - mean @ H.T
-        if self.joseph_update:
-            gain = pht @ np.linalg.inv(s)
-            new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
-            i_kh = np.eye(self.ndim) - gain @ H
-            new_cov = i_kh @ covariance @ np.swapaxes(i_kh, 1, 2)
-            new_cov += gain @ r @ np.swapaxes(gain, 1, 2)
+        pht = covariance[:, :, :m]  # P H^T, (N, n, m)
+        s = covariance[:, :m, :m] + r  # (N, m, m)
+        diag = np.diagonal(s, axis1=1, axis2=2)
+        if np.count_nonzero(s) == diag.size and diag.all():
+            # Diagonal S (always the case for the block-diagonal covariances these models
+            # produce): S^-1 is exactly 1/diag, and K = P H^T S^-1 is a column scaling.
+            gain = pht / diag[:, None, :]
         else:
-            # K^T = S^-1 (P H^T)^T, S symmetric positive definite: solve, don't invert.
             gain = np.swapaxes(np.linalg.solve(s, np.swapaxes(pht, 1, 2)), 1, 2)
-            new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
-            new_cov = covariance - gain @ s @ np.swapaxes(gain, 1, 2)
+        innovation = z - mean[:, :m]
+        new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
+        # P - K S K^T (deep_sort's form; filterpy's Joseph form equals it up to rounding),
+        # with K S K^T = K (P H^T)^T because K S = P H^T.
+        new_cov = covariance - gain @ np.swapaxes(pht, 1, 2)
         return new_mean, new_cov
 
     def gating_distance(
@@ -161,7 +189,9 @@ class BatchedKalmanFilter(ABC):
         ndarray, shape (N, M)
             Compare with ``association.CHI2INV95[m]`` (``[2]`` with ``only_position``).
         """
-        z = np.asarray(measurements, dtype=np.float64).reshape(-1, self.mdim)
+        z = np.asarray(measurements, dtype=np.float64)
+        if z.ndim != 2 or z.shape[1] != self.mdim:
+            raise ValueError(f"measurements: expected shape (M, {self.mdim}), got {z.shape}")
         proj_mean, proj_cov = self.project(mean, covariance)
         if only_position:
             proj_mean, proj_cov, z = proj_mean[:, :2], proj_cov[:, :2, :2], z[:, :2]
@@ -169,8 +199,7 @@ class BatchedKalmanFilter(ABC):
             return np.zeros((mean.shape[0], z.shape[0]))
         chol = np.linalg.cholesky(proj_cov)  # (N, d, d), lower
         d = z[None, :, :] - proj_mean[:, None, :]  # (N, M, d)
-        # Solve L y = d^T for every track; the squared norm of y is the Mahalanobis distance.
-        y = _solve_lower(chol, np.swapaxes(d, 1, 2))
+        y = _solve_lower(chol, np.swapaxes(d, 1, 2))  # L y = d^T per track
         return np.einsum("nij,nij->nj", y, y)
 
 

@@ -23,15 +23,6 @@ __all__ = ["ConstantVelocityXYAH", "ConstantVelocityXYSR"]
 F64 = NDArray[np.float64]
 
 
-def _transition(ndim: int, nvel: int) -> F64:
-    """Constant-velocity transition (dt = 1): position ``i`` gains velocity ``ndim - nvel + i``."""
-    f = np.eye(ndim)
-    npos = ndim - nvel
-    for i in range(nvel):
-        f[i, npos + i] = 1.0
-    return f
-
-
 def _as_measurements(measurements: ArrayLike, m: int) -> F64:
     z = np.asarray(measurements, dtype=np.float64)
     if z.ndim != 2 or z.shape[1] != m:
@@ -54,9 +45,8 @@ class ConstantVelocityXYSR(BatchedKalmanFilter):
     velocity ``s'`` is set to 0, so a shrinking box never predicts a negative area.
     """
 
-    F: ClassVar[F64] = _transition(7, 3)
-    H: ClassVar[F64] = np.eye(4, 7)
-    joseph_update: ClassVar[bool] = True
+    mdim: ClassVar[int] = 4
+    nvel: ClassVar[int] = 3
     R: ClassVar[F64] = np.diag([1.0, 1.0, 10.0, 10.0])
     P0: ClassVar[F64] = np.diag([10.0, 10.0, 10.0, 10.0, 1e4, 1e4, 1e4])
     Q: ClassVar[F64] = np.diag([1.0, 1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-4])
@@ -82,7 +72,7 @@ class ConstantVelocityXYSR(BatchedKalmanFilter):
         clamp = (mean[:, 6] + mean[:, 2]) <= 0
         if clamp.any():
             mean = mean.copy()
-            mean[clamp, 6] *= 0.0
+            mean[clamp, 6] = 0.0
         return super().predict(mean, covariance)
 
 
@@ -100,9 +90,8 @@ class ConstantVelocityXYAH(BatchedKalmanFilter):
     with ``wp = std_weight_position = 1/20`` and ``wv = std_weight_velocity = 1/160``.
     """
 
-    F: ClassVar[F64] = _transition(8, 4)
-    H: ClassVar[F64] = np.eye(4, 8)
-    joseph_update: ClassVar[bool] = False
+    mdim: ClassVar[int] = 4
+    nvel: ClassVar[int] = 4
 
     def __init__(
         self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160
