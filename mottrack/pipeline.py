@@ -1,0 +1,85 @@
+"""Run a tracker over a sequence of frames and collect MOTChallenge result rows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm import tqdm
+
+from .tracker import Tracker
+from .types import Detections
+
+__all__ = ["TrackingRun", "track_frames"]
+
+
+@dataclass(frozen=True)
+class TrackingRun:
+    """Output of :func:`track_frames`.
+
+    Attributes
+    ----------
+    rows : ndarray, shape (K, 10)
+        MOTChallenge rows ``frame, id, x, y, w, h, score, -1, -1, -1`` in frame order.
+    num_frames : int
+        Frames processed.
+    tracker_seconds : float
+        Time spent inside ``tracker.update`` only (input reading excluded).
+    """
+
+    rows: NDArray[np.float64]
+    num_frames: int
+    tracker_seconds: float
+
+    @property
+    def fps(self) -> float:
+        """Tracker-only frames per second."""
+        return self.num_frames / self.tracker_seconds if self.tracker_seconds > 0 else float("inf")
+
+
+def track_frames(
+    tracker: Tracker,
+    frames: Iterable[tuple[int, Detections]],
+    progress: bool = False,
+    total: int | None = None,
+    desc: str = "tracking",
+) -> TrackingRun:
+    """Reset ``tracker`` and run it over ``(frame_number, Detections)`` pairs.
+
+    Parameters
+    ----------
+    tracker : Tracker
+    frames : iterable of (int, Detections)
+        Consecutive frames, every frame included (an empty ``Detections`` when it has none).
+    progress : bool, default False
+        Show a progress bar.
+    total : int, optional
+        Number of frames, for the progress bar.
+    desc : str
+        Progress bar label.
+
+    Returns
+    -------
+    TrackingRun
+    """
+    tracker.reset()
+    out: list[NDArray[np.float64]] = []
+    elapsed = 0.0
+    count = 0
+    previous = None
+    for frame, dets in tqdm(frames, total=total, desc=desc, disable=not progress, unit="frame"):
+        if previous is not None and frame != previous + 1:
+            raise ValueError(
+                f"frames: expected consecutive frame numbers, got {frame} after {previous}"
+            )
+        previous = frame
+        start = time.perf_counter()
+        tracks = tracker.update(dets)
+        elapsed += time.perf_counter() - start
+        count += 1
+        out.append(tracks.to_mot(frame))
+    rows = np.concatenate(out) if out else np.zeros((0, 10))
+    return TrackingRun(rows, count, elapsed)
