@@ -50,6 +50,18 @@ class SortTracker(Tracker):
         """The live track table (read it, don't modify it)."""
         return self._tracks
 
+    def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
+        super()._check_inputs(dets, frame)
+        assert dets is not None
+        if len(dets):
+            positive = dets.xyxy[:, 2:] > dets.xyxy[:, :2]
+            if not positive.all():
+                i = int(np.flatnonzero(~positive.all(axis=1))[0])
+                raise ValueError(
+                    "detections: SORT needs boxes with positive width and height (its state "
+                    f"holds the aspect ratio w / h); row {i} is {dets.xyxy[i].tolist()}"
+                )
+
     def _step(self, detections: Detections | None, frame: NDArray[np.uint8] | None) -> Tracks:
         assert detections is not None
         cfg = self.config
