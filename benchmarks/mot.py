@@ -26,7 +26,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracker", default="sort")
     parser.add_argument("--root", default=str(shared_root() / "data" / "MOT15" / "train"))
-    parser.add_argument("--benchmark", default="MOT15", choices=("MOT15", "MOT16", "MOT17", "MOT20"))
+    parser.add_argument(
+        "--benchmark", default="MOT15", choices=("MOT15", "MOT16", "MOT17", "MOT20")
+    )
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", default="results/mot")
     args = parser.parse_args()

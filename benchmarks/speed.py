@@ -108,7 +108,9 @@ def same_output(ours: list[np.ndarray], theirs: list[np.ndarray]) -> bool:
         if a.shape != b.shape:
             return False
         ka, kb = a[np.argsort(a[:, 4])], b[np.argsort(b[:, 4])]
-        if not (np.array_equal(ka[:, 4], kb[:, 4]) and np.allclose(ka[:, :4], kb[:, :4], atol=1e-6)):
+        if not (
+            np.array_equal(ka[:, 4], kb[:, 4]) and np.allclose(ka[:, :4], kb[:, :4], atol=1e-6)
+        ):
             return False
     return True
 
@@ -158,10 +160,20 @@ def main() -> None:
             ]
         )
     if original is None:
-        print("original SORT not installed: pip install --no-deps simple-online-realtime-tracking==0.3")
+        hint = "pip install --no-deps simple-online-realtime-tracking==0.3"
+        print(f"original SORT not installed: {hint}")
     print_table(
-        ["case", "frames", "dets/frame", "mottrack f/s", "peak MiB", "original f/s",
-         "orig peak MiB", "speedup", "same output"],
+        [
+            "case",
+            "frames",
+            "dets/frame",
+            "mottrack f/s",
+            "peak MiB",
+            "original f/s",
+            "orig peak MiB",
+            "speedup",
+            "same output",
+        ],
         rows,
     )
     write_json(args.json, {"repeat": args.repeat, "results": report, "env": environment()})

@@ -18,7 +18,8 @@ Every conversion goes through ``xyxy``; :func:`convert` is the only entry point.
 
 from __future__ import annotations
 
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -163,7 +164,9 @@ def iou_matrix(a: ArrayLike, b: ArrayLike, pixel_offset: float = 0.0) -> F64:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != 4 or b.ndim != 2 or b.shape[1] != 4:
-        raise ValueError(f"iou_matrix: expected (N, 4) and (M, 4) boxes, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"iou_matrix: expected (N, 4) and (M, 4) boxes, got {a.shape} and {b.shape}"
+        )
     off = float(pixel_offset)
     lt = np.maximum(a[:, None, :2], b[None, :, :2])
     wh = np.minimum(a[:, None, 2:], b[None, :, 2:]) - lt

@@ -8,12 +8,12 @@ mutate what a tracker returned.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["DetectionsLike", "Detections", "Tracks", "as_detections"]
+__all__ = ["Detections", "DetectionsLike", "Tracks", "as_detections"]
 
 
 def _frozen(name: str, value: ArrayLike, dtype: Any, ndim: int, owner: str) -> NDArray[Any]:
@@ -132,7 +132,7 @@ class Detections:
 
     @classmethod
     def from_array(cls, rows: ArrayLike) -> Detections:
-        """Build from an ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]`` array."""
+        """Build from ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]`` rows."""
         arr = np.asarray(rows, dtype=np.float64)
         if arr.size == 0 and arr.ndim <= 2:
             return cls.empty()
@@ -154,7 +154,7 @@ class Detections:
         )
 
 
-DetectionsLike = Union[Detections, ArrayLike]
+DetectionsLike = Detections | ArrayLike
 
 
 def as_detections(detections: DetectionsLike) -> Detections:

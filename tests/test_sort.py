@@ -64,6 +64,7 @@ def test_reproduces_reference_output(shared_root: Path, name: str) -> None:
 
 # ----------------------------------------------------------------------------- other parameters
 
+
 def _original_sort_outputs(frames: list[Detections], **params: float) -> list[np.ndarray]:
     """Run the PyPI package of abewley/sort (a test oracle) and return ``x1 y1 x2 y2 id`` rows."""
     sort_module = pytest.importorskip(

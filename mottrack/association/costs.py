@@ -10,7 +10,9 @@ from ..boxes import iou_matrix
 __all__ = ["iou_cost"]
 
 
-def iou_cost(track_xyxy: ArrayLike, det_xyxy: ArrayLike, pixel_offset: float = 0.0) -> NDArray[np.float64]:
+def iou_cost(
+    track_xyxy: ArrayLike, det_xyxy: ArrayLike, pixel_offset: float = 0.0
+) -> NDArray[np.float64]:
     """``1 - IoU`` between track boxes and detection boxes.
 
     Parameters
