@@ -72,14 +72,12 @@ def xysr_to_xyxy(b: F64) -> F64:
     SORT's ``convert_x_to_bbox``: ``w = sqrt(s * r)``, ``h = s / w``. The hot-path form of
     ``convert(b, "xysr", "xyxy")``; call it inside ``np.errstate`` if ``s * r`` may be < 0.
     """
-    out = np.empty((b.shape[0], 4))
-    w = np.sqrt(b[:, 2] * b[:, 3])
-    out[:, 2] = w
-    out[:, 3] = b[:, 2] / w
-    out[:, 2:] /= 2.0
-    out[:, :2] = b[:, :2] - out[:, 2:]
-    out[:, 2:] += b[:, :2]
-    return out
+    half = np.empty((b.shape[0], 2))
+    w = np.sqrt(b[:, 2] * b[:, 3], out=half[:, 0])
+    np.divide(b[:, 2], w, out=half[:, 1])
+    half *= 0.5
+    centre = b[:, :2]
+    return np.concatenate((centre - half, centre + half), axis=1)
 
 
 def xyxy_to_xysr(b: F64) -> F64:
@@ -178,4 +176,5 @@ def iou_matrix(a: ArrayLike, b: ArrayLike, pixel_offset: float = 0.0) -> F64:
     size_b = b[:, 2:] - b[:, :2] + off
     union = (size_a[:, 0] * size_a[:, 1])[:, None] + (size_b[:, 0] * size_b[:, 1])[None, :]
     union -= inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    # An empty union means two empty boxes: inter is 0 there and stays 0.
+    return np.divide(inter, union, out=inter, where=union > 0)

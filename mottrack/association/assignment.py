@@ -55,7 +55,7 @@ def _check_cost(cost: ArrayLike) -> NDArray[np.float64]:
     c = np.asarray(cost, dtype=np.float64)
     if c.ndim != 2:
         raise ValueError(f"cost: expected a 2-d matrix (tracks x detections), got shape {c.shape}")
-    if np.isnan(c).any():
+    if not np.isfinite(c).all() and np.isnan(c).any():
         raise ValueError("cost: expected no NaN entries (use np.inf for forbidden pairs)")
     return c
 
@@ -80,13 +80,14 @@ def solve(cost: ArrayLike) -> tuple[I64, I64]:
     n, m = c.shape
     if n == 0 or m == 0:
         return np.full(n, -1, np.int64), np.full(m, -1, np.int64)
-    forbidden = np.isinf(c)
-    if forbidden.any():
+    finite = np.isfinite(c).all()
+    if not finite:
+        forbidden = np.isinf(c)
         c = np.where(forbidden, _FORBIDDEN, c)
     _, x, y = lap.lapjv(c, extend_cost=True)
-    x = np.asarray(x, dtype=np.int64)
-    y = np.asarray(y, dtype=np.int64)
-    if forbidden.any():
+    x = x.astype(np.int64)
+    y = y.astype(np.int64)
+    if not finite:
         rows = np.flatnonzero(x >= 0)
         bad = rows[forbidden[rows, x[rows]]]
         y[x[bad]] = -1
