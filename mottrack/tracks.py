@@ -168,10 +168,9 @@ class TrackStore:
         if unknown:
             raise ValueError(f"add: unknown columns {sorted(unknown)}; known: {self.columns}")
         block = self.new_rows(k)
-        block[:, self._slices["mean"]] = mean
-        block[:, self._slices["covariance"]] = np.reshape(covariance, (k, -1))
-        for name, value in columns.items():
-            block[:, self._slices[name]] = np.reshape(value, (k, -1) if np.ndim(value) else ())
+        for name, value in (("mean", mean), ("covariance", covariance), *columns.items()):
+            width = self._slices[name].stop - self._slices[name].start
+            block[:, self._slices[name]] = np.reshape(value, (k, width) if np.ndim(value) else ())
         ids = np.arange(self.next_id, self.next_id + k, dtype=np.float64)
         block[:, self._slices["ids"].start] = ids
         self.next_id += k

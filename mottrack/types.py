@@ -146,6 +146,8 @@ class Detections:
     def select(self, index: ArrayLike) -> Detections:
         """Return the detections at ``index`` (a boolean mask or integer indices), in that order."""
         idx = np.asarray(index)
+        if idx.dtype != np.bool_:
+            idx = idx.astype(np.intp)
         return Detections(
             self.xyxy[idx],
             self.scores[idx],
@@ -197,8 +199,7 @@ class Tracks:
             xyxy.flags.writeable = False
         n = ids.shape[0]
         _check_rows("xyxy", xyxy, n, own)
-        if xyxy.shape[1:] != (4,):
-            raise ValueError(f"{own}.xyxy: expected shape (M, 4), got {xyxy.shape}")
+        _check_xyxy(xyxy, own)
         scores = _frozen("scores", self.scores, np.float64, 1, own)
         _check_rows("scores", scores, n, own)
         det_index = _frozen("det_index", self.det_index, np.int64, 1, own)

@@ -28,8 +28,14 @@ __all__ = ["Assignment", "linear_assignment", "solve"]
 
 I64 = NDArray[np.int64]
 
-#: Stand-in for forbidden (``inf``) entries inside the solver; pairs at this cost are dropped.
-_FORBIDDEN = 1e12
+
+def _big_m(c: NDArray[np.float64], at_least: float = 0.0) -> float:
+    """A finite stand-in for forbidden (``inf``) entries: more than any sum of finite pairs, so
+    the solver prefers every finite pairing, yet small enough to keep lapjv's arithmetic exact
+    (a huge constant such as 1e12 makes it return suboptimal assignments)."""
+    finite = np.abs(c[np.isfinite(c)])
+    top = max(float(finite.max()) if finite.size else 0.0, at_least)
+    return (top + 1.0) * (min(c.shape) + 1)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,21 @@ class Assignment:
     matches: I64
     unmatched_rows: I64
     unmatched_cols: I64
+
+#: lapjv returns suboptimal assignments once costs reach ~1e6 (gatagat/lap#19); larger matrices
+#: are scaled by a power of two (exact in floating point) below this bound before solving.
+_LAPJV_SAFE = 2.0**12
+
+
+def _lapjv(c: NDArray[np.float64], cost_limit: float = np.inf) -> NDArray[np.int64]:
+    """``lap.lapjv(c, extend_cost=True, cost_limit)`` row assignment, safe for large costs."""
+    top = float(np.abs(c).max())
+    if top >= _LAPJV_SAFE:
+        scale = 2.0 ** -(int(np.ceil(np.log2(top / _LAPJV_SAFE))) + 1)
+        c = c * scale
+        cost_limit = cost_limit * scale
+    _, x, _ = lap.lapjv(c, extend_cost=True, cost_limit=cost_limit)
+    return x.astype(np.int64)
 
 
 def _check_cost(cost: ArrayLike) -> NDArray[np.float64]:
@@ -83,10 +104,11 @@ def solve(cost: ArrayLike) -> tuple[I64, I64]:
     finite = np.isfinite(c).all()
     if not finite:
         forbidden = np.isinf(c)
-        c = np.where(forbidden, _FORBIDDEN, c)
-    _, x, y = lap.lapjv(c, extend_cost=True)
-    x = x.astype(np.int64)
-    y = y.astype(np.int64)
+        c = np.where(forbidden, _big_m(c), c)
+    x = _lapjv(c)
+    y = np.full(m, -1, np.int64)
+    rows = np.flatnonzero(x >= 0)
+    y[x[rows]] = rows
     if not finite:
         rows = np.flatnonzero(x >= 0)
         bad = rows[forbidden[rows, x[rows]]]
@@ -141,10 +163,12 @@ def linear_assignment(
     elif method == "limit":
         if not threshold > 0:
             raise ValueError(f"threshold: expected > 0 for method 'limit', got {threshold}")
-        c = np.where(np.isinf(c), _FORBIDDEN, c)
-        limit = float(threshold) if np.isfinite(threshold) else _FORBIDDEN
-        _, x, _ = lap.lapjv(c, extend_cost=True, cost_limit=limit)
-        row_to_col = np.asarray(x, dtype=np.int64)
+        forbidden = np.isinf(c)
+        big = _big_m(c, float(threshold) if np.isfinite(threshold) else 0.0)
+        limit = float(threshold) if np.isfinite(threshold) else big
+        row_to_col = _lapjv(np.where(forbidden, big, c), limit)
+        rows = np.flatnonzero(row_to_col >= 0)
+        row_to_col[rows[forbidden[rows, row_to_col[rows]]]] = -1
     else:
         raise ValueError(f"method: expected 'clip' or 'limit', got {method!r}")
     return _result(row_to_col, n, m)

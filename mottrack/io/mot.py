@@ -395,7 +395,9 @@ class MOTSequence:
         self.root = Path(root)
         if not self.root.is_dir():
             raise FileNotFoundError(f"MOTSequence: sequence folder not found: {self.root}")
-        if min_score is not None and not np.isfinite(float(min_score)):
+        if min_score is not None and not (
+            isinstance(min_score, (int, float, np.number)) and np.isfinite(min_score)
+        ):
             raise ValueError(f"MOTSequence: min_score must be a finite number, got {min_score!r}")
         self.det_path = self.root / det_file
         self.features_path = None if features is None else self.root / features

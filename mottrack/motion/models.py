@@ -69,6 +69,7 @@ class ConstantVelocityXYSR(BatchedKalmanFilter):
 
     def predict(self, mean: F64, covariance: F64) -> tuple[F64, F64]:
         """Clamp the area velocity as SORT does, then predict (inputs are not modified)."""
+        self._check(mean, covariance)
         clamp = (mean[:, 6] + mean[:, 2]) <= 0
         if clamp.any():
             mean = mean.copy()
