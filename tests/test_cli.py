@@ -1,0 +1,102 @@
+"""The ``mottrack`` command: demo, track, eval and parameter parsing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mottrack.cli import main, parse_params
+from mottrack.io import load_mot_txt
+
+
+def test_demo_prints_metrics_and_speed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert (
+        main(["demo", "--frames", "80", "--objects", "6", "--quiet", "--out", str(tmp_path)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "HOTA" in out and "MOTA" in out and "IDF1" in out
+    assert "frames/s" in out
+    combined = next(line for line in out.splitlines() if line.startswith("COMBINED"))
+    hota = float(combined.split()[1])
+    assert 20.0 < hota <= 100.0  # SORT on a clean synthetic scene tracks something sensible
+    assert list((tmp_path / "results").glob("*.txt"))
+
+
+def test_console_script_is_installed() -> None:
+    exe = shutil.which("mottrack")
+    assert exe is not None, "pip install -e . installs the mottrack console script"
+    proc = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True)
+    for command in ("demo", "track", "eval"):
+        assert command in proc.stdout
+
+
+def test_track_then_eval_reproduces_sort_reference(
+    shared_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seq = shared_root / "data" / "MOT15" / "train" / "TUD-Campus"
+    out = tmp_path / "res" / "TUD-Campus.txt"
+    assert main(["track", "--det", str(seq / "det" / "det.txt"), "--out", str(out), "--quiet"]) == 0
+    ours = load_mot_txt(out)
+    ref = load_mot_txt(shared_root / "reference" / "sort" / "MOT15" / "TUD-Campus.txt")
+    key = np.lexsort((ours[:, 1], ours[:, 0]))
+    ref_key = np.lexsort((ref[:, 1], ref[:, 0]))
+    np.testing.assert_allclose(ours[key, :6], ref[ref_key, :6], atol=0.011)
+    capsys.readouterr()
+    json_path = tmp_path / "m.json"
+    args = ["eval", "--gt-root", str(seq.parent), "--results", str(out.parent)]
+    assert main([*args, "--benchmark", "MOT15", "--json", str(json_path)]) == 0
+    combined = next(
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("COMBINED")
+    )
+    assert float(combined.split()[5]) == pytest.approx(62.674, abs=1e-3)  # MOTA, SORT README
+    assert json_path.is_file()
+
+
+def test_track_with_params(shared_root: Path, tmp_path: Path) -> None:
+    det = shared_root / "data" / "MOT15" / "train" / "KITTI-17" / "det" / "det.txt"
+    base, other = tmp_path / "a.txt", tmp_path / "b.txt"
+    assert main(["track", "--det", str(det), "--out", str(base), "--quiet"]) == 0
+    args = ["--param", "min_hits=1", "--param", "max_age=5"]
+    assert main(["track", "--det", str(det), "--out", str(other), "--quiet", *args]) == 0
+    assert len(load_mot_txt(other)) > len(load_mot_txt(base))
+
+
+def test_parse_params_types_and_errors() -> None:
+    assert parse_params("sort", ["max_age=4", "iou_threshold=0.5"]) == {
+        "max_age": 4,
+        "iou_threshold": 0.5,
+    }
+    with pytest.raises(ValueError, match="key=value"):
+        parse_params("sort", ["max_age"])
+    with pytest.raises(ValueError, match="unknown key 'nope'"):
+        parse_params("sort", ["nope=1"])
+    with pytest.raises(ValueError, match="expected a int"):
+        parse_params("sort", ["max_age=two"])
+
+
+def test_errors_exit_2_with_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "none" / "det.txt"
+    assert main(["track", "--det", str(missing), "--out", str(tmp_path / "r.txt")]) == 2
+    assert "--det: file not found" in capsys.readouterr().err
+    bad = tmp_path / "seq" / "det" / "det.txt"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("1,-1,10,10,20,40,0.9\n2,-1,oops,10,20,40,0.9\n")
+    assert main(["track", "--det", str(bad), "--out", str(tmp_path / "r.txt"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "det.txt" in err and "line 2" in err
+    assert not (tmp_path / "r.txt").exists()
+
+
+def test_module_entry_point() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mottrack.cli", "track", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--param" in proc.stdout
