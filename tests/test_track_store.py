@@ -69,6 +69,9 @@ def test_add_zero_tracks_is_a_no_op():
     store = TrackStore(N_DIM)
     ids = store.add(np.zeros((0, N_DIM)), np.zeros((0, N_DIM, N_DIM)))
     assert ids.shape == (0,) and len(store) == 0 and store.next_id == 1
+    store.add(*states(2))
+    ids = store.add(np.zeros((0, N_DIM)), np.zeros((0, N_DIM, N_DIM)), score=np.zeros(0), hits=1)
+    assert ids.shape == (0,) and len(store) == 2 and store.next_id == 3
 
 
 def test_add_rejects_unknown_columns_and_explicit_ids():
@@ -158,6 +161,7 @@ def test_keep_removes_rows_and_preserves_order():
     store.keep(np.ones(3, bool))
     assert len(store) == 3
     np.testing.assert_array_equal(store.add(*states(1)), [6])  # removed IDs are never reused
+    np.testing.assert_array_equal(store.ids, [1, 3, 5, 6])
     store.keep(np.zeros(4, bool))
     assert len(store) == 0 and store.next_id == 7
 
