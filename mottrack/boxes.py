@@ -166,15 +166,21 @@ def iou_matrix(a: ArrayLike, b: ArrayLike, pixel_offset: float = 0.0) -> F64:
             f"iou_matrix: expected (N, 4) and (M, 4) boxes, got {a.shape} and {b.shape}"
         )
     off = float(pixel_offset)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    wh = np.minimum(a[:, None, 2:], b[None, :, 2:]) - lt
+    # Column-wise (N, M) operations, in place where possible: a few full-size temporaries only.
+    w = np.minimum(a[:, 2:3], b[:, 2])
+    w -= np.maximum(a[:, 0:1], b[:, 0])
+    h = np.minimum(a[:, 3:4], b[:, 3])
+    h -= np.maximum(a[:, 1:2], b[:, 1])
     if off:
-        wh += off
-    np.maximum(wh, 0.0, out=wh)
-    inter = wh[..., 0] * wh[..., 1]
-    size_a = a[:, 2:] - a[:, :2] + off
-    size_b = b[:, 2:] - b[:, :2] + off
-    union = (size_a[:, 0] * size_a[:, 1])[:, None] + (size_b[:, 0] * size_b[:, 1])[None, :]
+        w += off
+        h += off
+    np.maximum(w, 0.0, out=w)
+    np.maximum(h, 0.0, out=h)
+    inter = np.multiply(w, h, out=w)
+    area_a = (a[:, 2] - a[:, 0] + off) * (a[:, 3] - a[:, 1] + off)
+    area_b = (b[:, 2] - b[:, 0] + off) * (b[:, 3] - b[:, 1] + off)
+    union = np.add(area_a[:, None], area_b[None, :], out=h)
     union -= inter
-    # An empty union means two empty boxes: inter is 0 there and stays 0.
-    return np.divide(inter, union, out=inter, where=union > 0)
+    # An empty union means two empty boxes, whose intersection is 0: keep 0, not 0/0.
+    np.maximum(union, np.finfo(np.float64).tiny, out=union)
+    return np.divide(inter, union, out=inter)
