@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mottrack.boxes import convert
-from mottrack.io import mot
+from mottrack.io import motfile
 from mottrack.io.mot import (
     MOTSequence,
     ResultsWriter,
@@ -162,7 +162,7 @@ def test_valid_file_takes_fast_path(shared_root: Path, monkeypatch: pytest.Monke
     def fail(*args: object) -> None:
         raise AssertionError("line-by-line scan used for a valid file")
 
-    monkeypatch.setattr(mot, "_scan", fail)
+    monkeypatch.setattr(motfile, "_scan", fail)
     rows = load_mot_txt(shared_root / "data/MOT15/train/ADL-Rundle-8/det/det.txt", min_cols=7)
     assert rows.shape == (5203, 10)
 
@@ -345,7 +345,7 @@ def test_write_results_failure_during_replace_is_atomic(
     def boom(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(mot.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_results(path, np.array([[1, 1, 0, 0, 1, 1, 1.0]]))
     assert path.read_text() == "old contents\n"
