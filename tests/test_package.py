@@ -1,0 +1,35 @@
+"""Packaging facts: SORT and the foundation import no torch; public names are exported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import mottrack
+
+NO_TORCH = """
+import sys
+import numpy as np
+import mottrack, mottrack.sort, mottrack.eval, mottrack.io, mottrack.cli, mottrack.pipeline
+import mottrack.datasets, mottrack.motion, mottrack.association
+t = mottrack.create_tracker("sort")
+t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
+assert "torch" not in sys.modules, "torch was imported"
+print("ok")
+"""
+
+
+def test_foundation_and_sort_do_not_import_torch() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_TORCH], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_public_api_and_typed_marker() -> None:
+    for name in ("Detections", "Tracks", "Tracker", "create_tracker", "list_trackers"):
+        assert name in mottrack.__all__ and hasattr(mottrack, name)
+    assert (Path(mottrack.__file__).parent / "py.typed").is_file()
+    assert mottrack.list_trackers() == sorted(mottrack.list_trackers())
