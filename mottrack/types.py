@@ -70,7 +70,9 @@ class Detections:
     xyxy : ndarray, shape (N, 4)
         Boxes ``[x1, y1, x2, y2]`` in pixels; finite, ``x2 >= x1`` and ``y2 >= y1``.
     scores : ndarray, shape (N,), optional
-        Detector confidences (finite). Defaults to ones.
+        Detector confidences: any finite values (detectors differ; MOT15's public ACF scores
+        run from about -0.8 to 139), thresholding is the caller's or the tracker's choice.
+        Defaults to ones.
     classes : ndarray, shape (N,), optional
         Integer class labels. Defaults to ``None`` (single class).
     embeddings : ndarray, shape (N, D), optional
