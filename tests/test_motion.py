@@ -34,6 +34,14 @@ def assert_cov_close(actual, desired, msg=""):
     )
 
 
+def assert_matches_oracle(mean, cov, refs, where):
+    """Batched state row ``i`` equals the filterpy oracle ``refs[i]`` (1e-9 relative)."""
+    for i, kf in enumerate(refs):
+        msg = f"{where} track {i}"
+        assert_mean_close(mean[i], kf.x[:, 0], msg)
+        assert_cov_close(cov[i], kf.P, msg)
+
+
 def random_spd(rng, n, count, scale=10.0):
     """``count`` well-conditioned dense SPD matrices (off-diagonals everywhere)."""
     a = rng.normal(size=(count, n, n)) * np.sqrt(scale)
@@ -98,17 +106,11 @@ def run_sort_vs_filterpy(seed, n_tracks, p_update, steps=50):
     refs = [sort_oracle(z) for z in z0]
     clamps = 0
 
-    def check(stage, step):
-        for i, kf in enumerate(refs):
-            msg = f"{stage} step {step} track {i}"
-            assert_mean_close(mean[i], kf.x[:, 0], msg)
-            assert_cov_close(cov[i], kf.P, msg)
-
-    check("initiate", -1)
+    assert_matches_oracle(mean, cov, refs, "initiate")
     for step in range(steps):
         clamps += sum(sort_oracle_predict(kf) for kf in refs)
         mean, cov = model.predict(mean, cov)
-        check("predict", step)
+        assert_matches_oracle(mean, cov, refs, f"predict step {step}")
         upd = rng.random(n_tracks) < p_update
         z = random_xysr(rng, n_tracks)
         if upd.any():
@@ -117,7 +119,7 @@ def run_sort_vs_filterpy(seed, n_tracks, p_update, steps=50):
             cov[upd] = c_u
             for i in np.flatnonzero(upd):
                 refs[i].update(z[i].reshape(4, 1))
-        check("update", step)
+        assert_matches_oracle(mean, cov, refs, f"update step {step}")
     return clamps
 
 
@@ -184,18 +186,12 @@ def run_xyah_vs_filterpy(seed, n_tracks, p_update, wp, wv, steps=50):
     mean, cov = model.initiate(z0)
     refs = [xyah_oracle(z, wp, wv) for z in z0]
 
-    def check(stage, step):
-        for i, kf in enumerate(refs):
-            msg = f"{stage} step {step} track {i}"
-            assert_mean_close(mean[i], kf.x[:, 0], msg)
-            assert_cov_close(cov[i], kf.P, msg)
-
-    check("initiate", -1)
+    assert_matches_oracle(mean, cov, refs, "initiate")
     for step in range(steps):
         for kf in refs:
             xyah_oracle_predict(kf, wp, wv)
         mean, cov = model.predict(mean, cov)
-        check("predict", step)
+        assert_matches_oracle(mean, cov, refs, f"predict step {step}")
         upd = rng.random(n_tracks) < p_update
         z = walk.step()
         if upd.any():
@@ -204,7 +200,7 @@ def run_xyah_vs_filterpy(seed, n_tracks, p_update, wp, wv, steps=50):
             cov[upd] = c_u
             for i in np.flatnonzero(upd):
                 xyah_oracle_update(refs[i], z[i], wp, wv)
-        check("update", step)
+        assert_matches_oracle(mean, cov, refs, f"update step {step}")
 
 
 # -- matrices and initiation ------------------------------------------------------------------

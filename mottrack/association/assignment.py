@@ -56,6 +56,7 @@ class Assignment:
     unmatched_rows: I64
     unmatched_cols: I64
 
+
 #: lapjv returns suboptimal assignments once costs reach ~1e6 (gatagat/lap#19); larger matrices
 #: are scaled by a power of two (exact in floating point) below this bound before solving.
 _LAPJV_SAFE = 2.0**12
@@ -72,13 +73,15 @@ def _lapjv(c: NDArray[np.float64], cost_limit: float = np.inf) -> NDArray[np.int
     return x.astype(np.int64)
 
 
-def _check_cost(cost: ArrayLike) -> NDArray[np.float64]:
+def _check_cost(cost: ArrayLike) -> tuple[NDArray[np.float64], bool]:
+    """The cost as a float64 matrix, and whether all its entries are finite (NaN raises)."""
     c = np.asarray(cost, dtype=np.float64)
     if c.ndim != 2:
         raise ValueError(f"cost: expected a 2-d matrix (tracks x detections), got shape {c.shape}")
-    if not np.isfinite(c).all() and np.isnan(c).any():
+    finite = bool(np.isfinite(c).all())
+    if not finite and np.isnan(c).any():
         raise ValueError("cost: expected no NaN entries (use np.inf for forbidden pairs)")
-    return c
+    return c, finite
 
 
 def solve(cost: ArrayLike) -> tuple[I64, I64]:
@@ -97,11 +100,10 @@ def solve(cost: ArrayLike) -> tuple[I64, I64]:
     col_to_row : ndarray, shape (M,)
         Row assigned to each column, ``-1`` if none.
     """
-    c = _check_cost(cost)
+    c, finite = _check_cost(cost)
     n, m = c.shape
     if n == 0 or m == 0:
         return np.full(n, -1, np.int64), np.full(m, -1, np.int64)
-    finite = np.isfinite(c).all()
     if not finite:
         forbidden = np.isinf(c)
         c = np.where(forbidden, _big_m(c), c)
@@ -149,7 +151,7 @@ def linear_assignment(
     -------
     Assignment
     """
-    c = _check_cost(cost)
+    c, _ = _check_cost(cost)
     n, m = c.shape
     if n == 0 or m == 0:
         return _result(np.full(n, -1, np.int64), n, m)
