@@ -17,7 +17,7 @@ IoU) matrix and applies its own threshold rule, exactly as abewley/sort does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import lap
@@ -50,11 +50,16 @@ class Assignment:
         Rows (tracks) left unmatched, increasing.
     unmatched_cols : ndarray, shape (M - K,)
         Columns (detections) left unmatched, increasing.
+    rejected : ndarray, shape (R, 2)
+        ``(row, col)`` pairs the solver paired but that cost more than the threshold
+        (``"clip"`` only; their rows and columns are among the unmatched ones), in increasing
+        row order. deep_sort orders its unmatched detections by them.
     """
 
     matches: I64
     unmatched_rows: I64
     unmatched_cols: I64
+    rejected: I64 = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
 
 #: lapjv returns suboptimal assignments once costs reach ~1e6 (gatagat/lap#19); larger matrices
@@ -119,15 +124,19 @@ def solve(cost: ArrayLike) -> tuple[I64, I64]:
     return x, y
 
 
-def _result(row_to_col: I64, n: int, m: int) -> Assignment:
-    rows = np.flatnonzero(row_to_col >= 0)
-    matches = np.stack([rows, row_to_col[rows]], axis=1).astype(np.int64).reshape(-1, 2)
+def _pairs(row_to_col: I64, rows: I64) -> I64:
+    return np.stack([rows, row_to_col[rows]], axis=1).astype(np.int64).reshape(-1, 2)
+
+
+def _result(row_to_col: I64, n: int, m: int, rejected: I64 | None = None) -> Assignment:
+    matches = _pairs(row_to_col, np.flatnonzero(row_to_col >= 0))
     matched_cols = np.zeros(m, dtype=bool)
     matched_cols[matches[:, 1]] = True
     return Assignment(
         matches,
         np.flatnonzero(row_to_col < 0).astype(np.int64),
         np.flatnonzero(~matched_cols).astype(np.int64),
+        np.zeros((0, 2), np.int64) if rejected is None else rejected,
     )
 
 
@@ -155,12 +164,14 @@ def linear_assignment(
     n, m = c.shape
     if n == 0 or m == 0:
         return _result(np.full(n, -1, np.int64), n, m)
+    rejected = None
     if method == "clip":
         if np.isfinite(threshold):
             c = np.minimum(c, threshold + 1e-5)
         row_to_col, _ = solve(c)
         rows = np.flatnonzero(row_to_col >= 0)
         too_costly = rows[~(c[rows, row_to_col[rows]] <= threshold)]
+        rejected = _pairs(row_to_col, too_costly)
         row_to_col[too_costly] = -1
     elif method == "limit":
         if not threshold > 0:
@@ -173,4 +184,4 @@ def linear_assignment(
         row_to_col[rows[forbidden[rows, row_to_col[rows]]]] = -1
     else:
         raise ValueError(f"method: expected 'clip' or 'limit', got {method!r}")
-    return _result(row_to_col, n, m)
+    return _result(row_to_col, n, m, rejected)

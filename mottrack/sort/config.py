@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._checks import check_fraction, check_int
+
 __all__ = ["SortConfig"]
-
-
-def check_int(owner: str, name: str, value: object, minimum: int) -> None:
-    """Raise ``ValueError`` unless ``value`` is an integer ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{owner}.{name}: expected an integer >= {minimum}, got {value!r}")
-
-
-def check_fraction(owner: str, name: str, value: object) -> None:
-    """Raise ``ValueError`` unless ``value`` is a real number in ``[0, 1]``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{owner}.{name}: expected a number in [0, 1], got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,24 @@
+"""Validation helpers shared by the tracker configurations."""
+
+from __future__ import annotations
+
+__all__ = ["check_fraction", "check_int", "check_number"]
+
+
+def check_int(owner: str, name: str, value: object, minimum: int) -> None:
+    """Raise ``ValueError`` unless ``value`` is an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{owner}.{name}: expected an integer >= {minimum}, got {value!r}")
+
+
+def check_fraction(owner: str, name: str, value: object) -> None:
+    """Raise ``ValueError`` unless ``value`` is a real number in ``[0, 1]``."""
+    check_number(owner, name, value, 0.0, 1.0)
+
+
+def check_number(
+    owner: str, name: str, value: object, low: float = float("-inf"), high: float = float("inf")
+) -> None:
+    """Raise ``ValueError`` unless ``value`` is a real number in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError(f"{owner}.{name}: expected a number in [{low}, {high}], got {value!r}")

@@ -1,0 +1,93 @@
+"""DeepSORT's configuration, with nwojke/deep_sort's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._checks import check_fraction, check_int, check_number
+
+__all__ = ["DeepSortConfig"]
+
+
+@dataclass(frozen=True)
+class DeepSortConfig:
+    """Parameters of DeepSORT (Wojke et al., 2017).
+
+    Parameters
+    ----------
+    max_cosine_distance : float, default 0.2
+        Largest appearance (cosine) distance of a match in the matching cascade.
+    nn_budget : int or None, default 100
+        Features kept per track (the most recent ones); ``None`` keeps all.
+    max_iou_distance : float, default 0.7
+        Largest ``1 - IoU`` of a match in the IoU stage.
+    max_age : int, default 30
+        A confirmed track is deleted once more than ``max_age`` frames passed without a
+        detection; also the depth of the matching cascade.
+    n_init : int, default 3
+        Hits before a tentative track is confirmed (a tentative track missed once is deleted).
+    gating_threshold : float, default 9.4877
+        Squared Mahalanobis gate (the 0.95 chi-square quantile for 4 degrees of freedom).
+    min_confidence : float, default -inf
+        Detections scoring below this are ignored (deep_sort's MOTChallenge runs use 0.3).
+    nms_max_overlap : float, default 1.0
+        Non-maximum suppression overlap (deep_sort's rule); 1.0 suppresses nothing.
+    min_detection_height : float, default 0.0
+        Detections shorter than this (pixels) are ignored.
+    std_weight_position, std_weight_velocity : float, default 1/20 and 1/160
+        Noise scales of :class:`~mottrack.motion.ConstantVelocityXYAH`.
+    embedder : str, default "histogram"
+        Built-in appearance embedder used when detections come without ``embeddings`` and a
+        frame is given: ``"histogram"`` (weight-free) or ``"cnn"`` (needs ``embedder_weights``
+        and the ``torch`` extra). An :class:`~mottrack.deepsort.embedder.Embedder` object can
+        instead be given to :class:`~mottrack.deepsort.DeepSortTracker` directly.
+    embedder_weights : str or None, default None
+        Checkpoint for the ``"cnn"`` embedder.
+    embedder_device : str, default "cpu"
+        Torch device of the ``"cnn"`` embedder.
+
+    Notes
+    -----
+    Detections kept after filtering are processed in descending score order (ties: later
+    rows first), the order deep_sort's NMS step leaves them in; it decides which new track
+    gets which ID. ``Tracks.det_index`` always refers to the rows as passed.
+    """
+
+    max_cosine_distance: float = 0.2
+    nn_budget: int | None = 100
+    max_iou_distance: float = 0.7
+    max_age: int = 30
+    n_init: int = 3
+    gating_threshold: float = 9.4877
+    min_confidence: float = float("-inf")
+    nms_max_overlap: float = 1.0
+    min_detection_height: float = 0.0
+    std_weight_position: float = 1.0 / 20
+    std_weight_velocity: float = 1.0 / 160
+    embedder: str = "histogram"
+    embedder_weights: str | None = None
+    embedder_device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        own = "DeepSortConfig"
+        check_number(own, "max_cosine_distance", self.max_cosine_distance, 0.0, 2.0)
+        if self.nn_budget is not None:
+            check_int(own, "nn_budget", self.nn_budget, 1)
+        check_fraction(own, "max_iou_distance", self.max_iou_distance)
+        check_int(own, "max_age", self.max_age, 1)
+        check_int(own, "n_init", self.n_init, 1)
+        check_number(own, "gating_threshold", self.gating_threshold, 0.0)
+        check_number(own, "min_confidence", self.min_confidence)
+        check_number(own, "nms_max_overlap", self.nms_max_overlap, 0.0, 1.0)
+        check_number(own, "min_detection_height", self.min_detection_height, 0.0)
+        check_number(own, "std_weight_position", self.std_weight_position, 0.0)
+        check_number(own, "std_weight_velocity", self.std_weight_velocity, 0.0)
+        if self.embedder not in ("histogram", "cnn"):
+            raise ValueError(
+                f"{own}.embedder: expected 'histogram' or 'cnn', got {self.embedder!r}"
+            )
+        if self.embedder_weights is not None and not isinstance(self.embedder_weights, str):
+            raise ValueError(
+                f"{own}.embedder_weights: expected a path string or None, "
+                f"got {type(self.embedder_weights).__name__}"
+            )

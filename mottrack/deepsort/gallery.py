@@ -1,0 +1,119 @@
+"""Per-track appearance galleries as one array: the last ``budget`` features of every track."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["FeatureGallery", "normalize_features"]
+
+F32 = NDArray[np.float32]
+
+
+def normalize_features(features: ArrayLike, name: str = "embeddings") -> F32:
+    """Rows scaled to unit L2 norm, as float32 (deep_sort's precision).
+
+    Raises
+    ------
+    ValueError
+        If a row has zero norm (its cosine distance is undefined).
+    """
+    f = np.asarray(features, dtype=np.float32)
+    norm = np.linalg.norm(f, axis=1, keepdims=True)
+    if f.size and not (norm > 0).all():
+        raise ValueError(f"{name}: row {int(np.flatnonzero(norm[:, 0] <= 0)[0])} has zero norm")
+    return f / norm
+
+
+class FeatureGallery:
+    """Unit-norm appearance features of every track, rows aligned with the track store.
+
+    Each track owns a ring of at most ``budget`` features (all of them when ``budget`` is
+    ``None``); the ring grows by doubling up to ``budget``. The cosine distance of a track to a
+    detection is ``1 - max`` dot product over the track's features (deep_sort's
+    ``NearestNeighborDistanceMetric("cosine")``).
+
+    Parameters
+    ----------
+    dim : int
+        Feature size ``D``.
+    budget : int or None
+        Features kept per track.
+
+    Attributes
+    ----------
+    features : ndarray, shape (N, C, D), float32
+        Ring buffers (``C`` the current capacity); slot ``i`` of row ``t`` is valid when
+        ``i < count[t]``.
+    count : ndarray, shape (N,), int64
+        Features written to each track so far.
+    """
+
+    def __init__(self, dim: int, budget: int | None) -> None:
+        self.dim = int(dim)
+        self.budget = budget
+        self.features = np.zeros((0, 1, self.dim), np.float32)
+        self.count = np.zeros(0, np.int64)
+
+    def __len__(self) -> int:
+        return int(self.count.shape[0])
+
+    def _grow(self, needed: int) -> None:
+        cap = self.features.shape[1]
+        if needed <= cap:
+            return
+        new_cap = cap
+        while new_cap < needed:
+            new_cap *= 2
+        if self.budget is not None:
+            new_cap = min(new_cap, self.budget)
+        grown = np.zeros((len(self), new_cap, self.dim), np.float32)
+        grown[:, :cap] = self.features
+        self.features = grown
+
+    def add_tracks(self, features: F32) -> None:
+        """Append one row per new track, holding its first (unit-norm) feature, ``(K, D)``."""
+        block = np.zeros((features.shape[0], self.features.shape[1], self.dim), np.float32)
+        block[:, 0] = features
+        self.features = np.concatenate([self.features, block])
+        self.count = np.concatenate([self.count, np.ones(features.shape[0], np.int64)])
+
+    def append(self, rows: NDArray[np.int64], features: F32) -> None:
+        """Add ``features[i]`` (unit norm) to track row ``rows[i]``; rows must be distinct."""
+        if rows.size == 0:
+            return
+        self._grow(int(self.count[rows].max()) + 1)
+        cap = self.features.shape[1]
+        slot = self.count[rows] % cap
+        self.features[rows, slot] = features
+        self.count[rows] += 1
+
+    def keep(self, mask: NDArray[np.bool_]) -> None:
+        """Keep the rows where ``mask`` is true (the galleries of the others are dropped)."""
+        if not mask.all():
+            self.features = self.features[mask]
+            self.count = self.count[mask]
+
+    def distance(self, rows: NDArray[np.int64], features: F32) -> F32:
+        """Smallest cosine distance between each track's gallery and each feature.
+
+        Parameters
+        ----------
+        rows : ndarray of int, shape (T,)
+            Track rows.
+        features : ndarray, shape (M, D), float32
+            Unit-norm detection features.
+
+        Returns
+        -------
+        ndarray, shape (T, M), float32
+        """
+        t, m = rows.shape[0], features.shape[0]
+        if t == 0 or m == 0:
+            return np.zeros((t, m), np.float32)
+        cap = self.features.shape[1]
+        gallery = self.features[rows].reshape(t * cap, self.dim)
+        dist = (1.0 - gallery @ features.T).reshape(t, cap, m)
+        valid = np.arange(cap) < self.count[rows, None]
+        dist[~valid] = np.inf
+        return dist.min(axis=1)
