@@ -1,0 +1,107 @@
+"""ReID checkpoints: atomic writing, safe reading and strict, well-explained weight loading.
+
+A checkpoint written by :func:`mottrack.deepsort.train.train_reid` is a dict with ``"model"``
+(the :class:`~mottrack.deepsort.cnn.CosineMetricNet` state dict), ``"classifier"``,
+``"optimizer"``, ``"epoch"`` (epochs completed), ``"step"``, ``"input_size"`` and ``"config"``.
+A bare network state dict is accepted too.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["load_weights", "read_checkpoint", "save_checkpoint"]
+
+
+def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write ``obj`` with ``torch.save`` atomically: a temporary file in the same folder, then
+    ``os.replace``, so a crash never leaves a truncated checkpoint at ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_checkpoint(weights: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a checkpoint file (on the CPU, tensors and plain containers only).
+
+    Returns
+    -------
+    dict
+        The training checkpoint, or ``{"model": state}`` for a bare state dict.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it is not a readable PyTorch checkpoint holding a state dict of tensors.
+    """
+    path = Path(weights)
+    if not path.is_file():
+        raise FileNotFoundError(f"weights: checkpoint file not found: {path}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises pickle, zip, EOF and runtime errors alike
+        raise ValueError(
+            f"weights: {path} is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})"
+        ) from None
+    if not (isinstance(ckpt, dict) and "model" in ckpt):
+        ckpt = {"model": ckpt}
+    state = ckpt["model"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(
+            f"weights: {path}: expected a state dict of tensors (or a checkpoint with a 'model' "
+            f"state dict), got {type(state).__name__}"
+        )
+    return ckpt
+
+
+def _listed(keys: list[str], limit: int = 8) -> str:
+    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+    return ", ".join(keys[:limit]) + more
+
+
+def load_weights(net: nn.Module, state: dict[str, torch.Tensor], source: str = "weights") -> None:
+    """Load a state dict into ``net`` strictly.
+
+    Raises
+    ------
+    ValueError
+        Naming ``source`` and listing the missing, unexpected and mis-shaped keys when ``state``
+        does not match ``net``.
+    """
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    shapes = [
+        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    if missing or unexpected or shapes:
+        problems = [
+            f"{label}: {_listed(keys)}"
+            for label, keys in (("missing keys", missing), ("unexpected keys", unexpected))
+            if keys
+        ]
+        if shapes:
+            problems.append(f"shape mismatches: {_listed(shapes)}")
+        raise ValueError(f"{source} does not match {type(net).__name__}: " + "; ".join(problems))
+    net.load_state_dict(state, strict=True)
