@@ -1,4 +1,4 @@
-"""The ``mottrack`` command: ``demo``, ``track`` and ``eval``."""
+"""The ``mottrack`` command: ``demo``, ``track``, ``eval`` and ``train reid``."""
 
 from __future__ import annotations
 
@@ -109,6 +109,78 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_reid(args: argparse.Namespace) -> int:
+    try:
+        from .deepsort.train import train_reid
+    except ImportError as exc:
+        print(
+            f"mottrack train reid: error: needs PyTorch ({exc}); pip install mottrack[torch]",
+            file=sys.stderr,
+        )
+        return 2
+    result = train_reid(
+        args.data,
+        args.out,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        device=args.device,
+        seed=args.seed,
+        resume=args.resume,
+        max_steps=args.max_steps,
+        progress=not args.quiet,
+        input_size=tuple(args.input_size),
+        min_visibility=args.min_visibility,
+    )
+    last = f", last loss {result.losses[-1]:.4f}" if result.losses.size else ""
+    print(
+        f"Trained on {result.num_crops} crops of {result.num_identities} identities: "
+        f"{result.epochs} epochs, {result.steps} steps{last}"
+    )
+    print(f"Checkpoint: {result.checkpoint}")
+    print(f"Losses: {result.csv}")
+    return 0
+
+
+def _add_train(sub: Any) -> None:
+    train = sub.add_parser("train", help="train a network")
+    what = train.add_subparsers(dest="network", required=True)
+    reid = what.add_parser(
+        "reid", help="train the DeepSORT appearance CNN on MOTChallenge gt tracks (needs torch)"
+    )
+    reid.add_argument(
+        "--data",
+        nargs="+",
+        required=True,
+        metavar="DIR",
+        help="sequence folders (seqinfo.ini, gt/gt.txt, img1/) or roots of them",
+    )
+    reid.add_argument("--out", required=True, metavar="DIR", help="checkpoint and loss log folder")
+    reid.add_argument("--epochs", type=int, default=10, help="total epochs (default 10)")
+    reid.add_argument("--batch-size", type=int, default=64, help="crops per step (default 64)")
+    reid.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    reid.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    reid.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
+    reid.add_argument("--seed", type=int, default=0)
+    reid.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
+    reid.add_argument(
+        "--input-size",
+        type=int,
+        nargs=2,
+        default=(128, 64),
+        metavar=("H", "W"),
+        help="crop size (default 128 64, the paper's)",
+    )
+    reid.add_argument(
+        "--min-visibility",
+        type=float,
+        default=0.0,
+        help="skip MOT16/17 gt boxes less visible than this (default 0)",
+    )
+    reid.add_argument("--quiet", action="store_true", help="no progress bar")
+    reid.set_defaults(func=_cmd_train_reid)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mottrack`` command."""
     parser = argparse.ArgumentParser(prog="mottrack", description=__doc__)
@@ -138,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="train")
     ev.add_argument("--json", help="also write the metrics as JSON here")
     ev.set_defaults(func=_cmd_eval)
+
+    _add_train(sub)
     return parser
 
 
