@@ -24,7 +24,16 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["FORMATS", "BoxFormat", "convert", "iou_matrix", "xysr_to_xyxy", "xyxy_to_xysr"]
+__all__ = [
+    "FORMATS",
+    "BoxFormat",
+    "convert",
+    "iou_matrix",
+    "xyah_to_xyxy",
+    "xysr_to_xyxy",
+    "xyxy_to_xyah",
+    "xyxy_to_xysr",
+]
 
 BoxFormat = Literal["xyxy", "xywh", "cxcywh", "xyah", "xysr"]
 FORMATS: tuple[str, ...] = ("xyxy", "xywh", "cxcywh", "xyah", "xysr")
@@ -54,16 +63,32 @@ def _xyxy_to_cxcywh(b: F64) -> F64:
     return np.concatenate([b[:, 0:2] + wh / 2.0, wh], axis=1)
 
 
-def _xyah_to_xyxy(b: F64) -> F64:
-    h = b[:, 3]
-    w = b[:, 2] * h
-    return _cxcywh_to_xyxy(np.stack([b[:, 0], b[:, 1], w, h], axis=1))
+def xyah_to_xyxy(b: F64) -> F64:
+    """``xyah`` (first 4 columns of ``b``, shape (N, >=4)) to ``xyxy``, no checks.
+
+    deep_sort's ``to_tlwh``: ``w = a * h``, top-left ``centre - wh / 2``. The hot-path form of
+    ``convert(b, "xyah", "xyxy")``.
+    """
+    out = np.empty((b.shape[0], 4))
+    wh = out[:, 2:]
+    np.multiply(b[:, 2], b[:, 3], out=wh[:, 0])
+    wh[:, 1] = b[:, 3]
+    out[:, :2] = b[:, :2] - wh / 2.0
+    wh += out[:, :2]
+    return out
 
 
-def _xyxy_to_xyah(b: F64) -> F64:
-    c = _xyxy_to_cxcywh(b)
-    c[:, 2] /= c[:, 3]
-    return c
+def xyxy_to_xyah(b: F64) -> F64:
+    """``xyxy`` (shape (N, 4)) to ``xyah``, no checks: the hot-path form of :func:`convert`.
+
+    deep_sort's ``to_xyah``: centre ``x1 + w/2``, ``a = w / h``, ``h``.
+    """
+    out = np.empty((b.shape[0], 4))
+    wh = b[:, 2:] - b[:, :2]
+    out[:, :2] = b[:, :2] + wh / 2.0
+    np.divide(wh[:, 0], wh[:, 1], out=out[:, 2])
+    out[:, 3] = wh[:, 1]
+    return out
 
 
 def xysr_to_xyxy(b: F64) -> F64:
@@ -97,14 +122,14 @@ _TO_XYXY: dict[str, Callable[[F64], F64]] = {
     "xyxy": np.copy,
     "xywh": _xywh_to_xyxy,
     "cxcywh": _cxcywh_to_xyxy,
-    "xyah": _xyah_to_xyxy,
+    "xyah": xyah_to_xyxy,
     "xysr": xysr_to_xyxy,
 }
 _FROM_XYXY: dict[str, Callable[[F64], F64]] = {
     "xyxy": np.copy,
     "xywh": _xyxy_to_xywh,
     "cxcywh": _xyxy_to_cxcywh,
-    "xyah": _xyxy_to_xyah,
+    "xyah": xyxy_to_xyah,
     "xysr": xyxy_to_xysr,
 }
 

@@ -86,7 +86,13 @@ class Tracker(ABC):
             frame = check_frame(frame)
         self._check_inputs(dets, frame)
         self.frame_count += 1
-        return self._step(dets, frame)
+        try:
+            return self._step(dets, frame)
+        except Exception:
+            # _step validates what it computes (e.g. embedder output) before changing any
+            # track, so restoring the count leaves the tracker as it was before the call.
+            self.frame_count -= 1
+            raise
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         """Raise ``ValueError`` saying what to pass when a required input is missing."""

@@ -5,7 +5,11 @@ Two thresholded variants are offered because the reference trackers differ:
 ``"clip"`` (deep_sort's ``min_cost_matching``; the default)
     Costs above ``threshold`` (and forbidden ``inf`` entries) are clipped to ``threshold + 1e-5``,
     the minimum-cost assignment of ``min(N, M)`` pairs is solved, and pairs costing more than
-    ``threshold`` are dropped. Used by DeepSORT.
+    ``threshold`` are dropped. Used by DeepSORT. Solved with deep_sort's own solver,
+    ``scipy.optimize.linear_sum_assignment``: clipping creates many equal costs, and the pairs
+    the solver picks among them decide deep_sort's order of unmatched detections (hence its
+    IDs); lapjv breaks those ties differently. On the small matrices of this method scipy is
+    also the faster of the two (under 3 us up to 20 x 20).
 ``"limit"`` (FairMOT/JDE's ``lap.lapjv(cost, extend_cost=True, cost_limit=threshold)``)
     Leaving a row or column unmatched costs ``threshold / 2``, so only pairs cheaper than
     ``threshold`` are ever matched and the solver maximises ``sum(threshold - cost)`` over them.
@@ -23,6 +27,7 @@ from typing import Literal
 import lap
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import linear_sum_assignment
 
 __all__ = ["Assignment", "linear_assignment", "solve"]
 
@@ -140,6 +145,30 @@ def _result(row_to_col: I64, n: int, m: int, rejected: I64 | None = None) -> Ass
     )
 
 
+def clip_assign(c: NDArray[np.float64], threshold: float) -> tuple[I64, I64, I64, I64]:
+    """The ``"clip"`` method on a float64 matrix without NaN, with no input checks.
+
+    Returns
+    -------
+    rows, cols : ndarray of int
+        Accepted pairs, in increasing row order.
+    rejected_rows, rejected_cols : ndarray of int
+        Pairs the solver chose at a cost above ``threshold`` (or forbidden), row order.
+    """
+    if np.isfinite(threshold):
+        c = np.minimum(c, threshold + 1e-5)
+        ok_rows, ok_cols = linear_sum_assignment(c)
+        good = c[ok_rows, ok_cols] <= threshold
+    else:
+        forbidden = np.isinf(c)
+        if forbidden.any():
+            c = np.where(forbidden, _big_m(c), c)
+        ok_rows, ok_cols = linear_sum_assignment(c)
+        good = ~forbidden[ok_rows, ok_cols]
+    bad = ~good
+    return ok_rows[good], ok_cols[good], ok_rows[bad], ok_cols[bad]
+
+
 def linear_assignment(
     cost: ArrayLike,
     threshold: float = np.inf,
@@ -166,13 +195,10 @@ def linear_assignment(
         return _result(np.full(n, -1, np.int64), n, m)
     rejected = None
     if method == "clip":
-        if np.isfinite(threshold):
-            c = np.minimum(c, threshold + 1e-5)
-        row_to_col, _ = solve(c)
-        rows = np.flatnonzero(row_to_col >= 0)
-        too_costly = rows[~(c[rows, row_to_col[rows]] <= threshold)]
-        rejected = _pairs(row_to_col, too_costly)
-        row_to_col[too_costly] = -1
+        rows, cols, rej_rows, rej_cols = clip_assign(c, float(threshold))
+        row_to_col = np.full(n, -1, np.int64)
+        row_to_col[rows] = cols
+        rejected = np.stack([rej_rows, rej_cols], axis=1).astype(np.int64).reshape(-1, 2)
     elif method == "limit":
         if not threshold > 0:
             raise ValueError(f"threshold: expected > 0 for method 'limit', got {threshold}")

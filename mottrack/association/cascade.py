@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import linear_sum_assignment
 
-from .assignment import linear_assignment
+from .assignment import clip_assign
 
 __all__ = ["Matching", "matching_cascade", "min_cost_matching"]
 
@@ -75,20 +76,50 @@ def min_cost_matching(
     Matching
         Indices into the full ``cost``.
     """
+    c = _matrix(cost)
+    r = _index(rows, c.shape[0], "rows")
+    k = _index(cols, c.shape[1], "cols")
+    return _matching(c, threshold, r, k)
+
+
+def _matrix(cost: ArrayLike) -> NDArray[np.float64]:
     c = np.asarray(cost, dtype=np.float64)
     if c.ndim != 2:
         raise ValueError(f"cost: expected a 2-d matrix (tracks x detections), got shape {c.shape}")
-    r = _index(rows, c.shape[0], "rows")
-    k = _index(cols, c.shape[1], "cols")
+    if np.isnan(c).any():
+        raise ValueError("cost: expected no NaN entries (use np.inf for forbidden pairs)")
+    return c
+
+
+def _matching(c: NDArray[np.float64], threshold: float, r: I64, k: I64) -> Matching:
+    """:func:`min_cost_matching` on validated inputs."""
     if r.size == 0 or k.size == 0:
         return Matching(np.zeros((0, 2), np.int64), np.sort(r), k)
-    res = linear_assignment(c[np.ix_(r, k)], threshold, method="clip")
-    solved = np.zeros(k.size, dtype=bool)
-    solved[res.matches[:, 1]] = True
-    solved[res.rejected[:, 1]] = True
-    order = np.concatenate([np.flatnonzero(~solved), res.rejected[:, 1]])
-    matches = np.stack([r[res.matches[:, 0]], k[res.matches[:, 1]]], axis=1)
-    return Matching(matches.reshape(-1, 2), np.sort(r[res.unmatched_rows]), k[order])
+    if np.isfinite(threshold):
+        mr, mc, unmatched = _solve_clipped(np.minimum(c, threshold + 1e-5), threshold, r, k)
+    else:
+        rows, cols, _, rej_cols = clip_assign(c[r[:, None], k], threshold)
+        left = np.ones(k.size, dtype=bool)
+        left[cols] = False
+        left[rej_cols] = False
+        mr, mc, unmatched = r[rows], k[cols], np.concatenate([k[left], k[rej_cols]])
+    matched_rows = np.isin(r, mr)
+    return Matching(np.stack([mr, mc], axis=1), np.sort(r[~matched_rows]), unmatched)
+
+
+def _solve_clipped(
+    c: NDArray[np.float64], threshold: float, r: I64, k: I64
+) -> tuple[I64, I64, I64]:
+    """One thresholded assignment of rows ``r`` to columns ``k`` of an already clipped ``c``.
+
+    Returns the matched rows and columns and the unmatched columns in deep_sort's order.
+    """
+    sub = c[r[:, None], k]
+    rows, cols = linear_sum_assignment(sub)
+    good = sub[rows, cols] <= threshold
+    left = np.ones(k.size, dtype=bool)
+    left[cols] = False
+    return r[rows[good]], k[cols[good]], np.concatenate((k[left], k[cols[~good]]))
 
 
 def matching_cascade(
@@ -122,21 +153,31 @@ def matching_cascade(
     -------
     Matching
     """
-    c = np.asarray(cost, dtype=np.float64)
-    if c.ndim != 2:
-        raise ValueError(f"cost: expected a 2-d matrix (tracks x detections), got shape {c.shape}")
+    c = _matrix(cost)
     lv = np.asarray(levels).reshape(-1)
     if lv.shape[0] != c.shape[0]:
         raise ValueError(f"levels: expected {c.shape[0]} values (one per row), got {lv.shape[0]}")
     unmatched = _index(cols, c.shape[1], "cols")
-    found: list[I64] = []
-    for level in np.unique(lv[(lv >= 1) & (lv <= depth)]):
+    present = lv[(lv >= 1) & (lv <= depth)]
+    clipped = np.isfinite(threshold)
+    if clipped:
+        c = np.minimum(c, threshold + 1e-5)
+    found_rows: list[I64] = []
+    found_cols: list[I64] = []
+    for level in np.unique(present) if present.size > 1 else present:
         if unmatched.size == 0:
             break
-        step = min_cost_matching(c, threshold, np.flatnonzero(lv == level), unmatched)
-        found.append(step.matches)
-        unmatched = step.unmatched_cols
-    matches = np.concatenate(found) if found else np.zeros((0, 2), np.int64)
+        r = np.flatnonzero(lv == level)
+        if clipped:
+            mr, mc, unmatched = _solve_clipped(c, threshold, r, unmatched)
+        else:
+            step = _matching(c, threshold, r, unmatched)
+            mr, mc, unmatched = step.matches[:, 0], step.matches[:, 1], step.unmatched_cols
+        found_rows.append(mr)
+        found_cols.append(mc)
+    if not found_rows:
+        return Matching(np.zeros((0, 2), np.int64), np.arange(c.shape[0]), unmatched)
+    matches = np.stack([np.concatenate(found_rows), np.concatenate(found_cols)], axis=1)
     is_matched = np.zeros(c.shape[0], dtype=bool)
     is_matched[matches[:, 0]] = True
-    return Matching(matches, np.flatnonzero(~is_matched).astype(np.int64), unmatched)
+    return Matching(matches, np.flatnonzero(~is_matched), unmatched)

@@ -219,9 +219,39 @@ class SyntheticSequence:
         """Number of distinct object ids (ids are ``1..num_objects``)."""
         return int(self.patterns.shape[0])
 
-    def frames(self) -> Iterator[tuple[int, Detections]]:
-        """Yield ``(frame, Detections)`` for every frame, like :meth:`MOTSequence.frames`."""
-        return iter_detections(self.det, self.info.seq_length, source=self.name)
+    def frames(
+        self, embeddings: NDArray[np.floating] | None = None
+    ) -> Iterator[tuple[int, Detections]]:
+        """Yield ``(frame, Detections)`` for every frame, like :meth:`MOTSequence.frames`.
+
+        Parameters
+        ----------
+        embeddings : ndarray, shape (N, D), optional
+            One feature row per :attr:`det` row (e.g. :meth:`feature_vectors`).
+        """
+        return iter_detections(self.det, self.info.seq_length, embeddings, source=self.name)
+
+    def feature_vectors(
+        self, dim: int = 128, noise: float = 0.3, seed: int | None = None
+    ) -> NDArray[np.float32]:
+        """Simulated re-ID features for the :attr:`det` rows, shape ``(N, dim)``, unit norm.
+
+        Each object has a random unit prototype; a detection's feature is its object's
+        prototype plus isotropic Gaussian noise of total norm about ``noise``, renormalised
+        (false positives get random directions). Seeded by ``seed`` (default: the config's).
+        """
+        if not (isinstance(dim, int) and dim >= 2) or not noise >= 0:
+            raise ValueError(f"feature_vectors: need dim >= 2 and noise >= 0, got {dim}, {noise}")
+        rng = np.random.default_rng(self.config.seed if seed is None else seed)
+        proto = rng.standard_normal((self.num_objects + 1, dim))
+        proto /= np.linalg.norm(proto, axis=1, keepdims=True)
+        ids = self.det_gt_ids
+        base = np.where((ids > 0)[:, None], proto[np.maximum(ids, 0)], 0.0)
+        fp = ids <= 0
+        base[fp] = rng.standard_normal((int(fp.sum()), dim))
+        base[fp] /= np.linalg.norm(base[fp], axis=1, keepdims=True)
+        feats = base + rng.standard_normal(base.shape) * (noise / math.sqrt(dim))
+        return (feats / np.linalg.norm(feats, axis=1, keepdims=True)).astype(np.float32)
 
     def appearance(self, object_id: int) -> tuple[tuple[int, int, int], int]:
         """Return ``((r, g, b), pattern)`` of an object id."""

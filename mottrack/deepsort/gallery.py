@@ -43,8 +43,9 @@ class FeatureGallery:
     Attributes
     ----------
     features : ndarray, shape (N, C, D), float32
-        Ring buffers (``C`` the current capacity); slot ``i`` of row ``t`` is valid when
-        ``i < count[t]``.
+        Ring buffers (``C`` the current capacity). Slots ``i >= count[t]`` of row ``t`` hold a
+        copy of the track's first feature, so a minimum over all ``C`` slots equals the minimum
+        over the features actually kept, with no masking.
     count : ndarray, shape (N,), int64
         Features written to each track so far.
     """
@@ -67,14 +68,15 @@ class FeatureGallery:
             new_cap *= 2
         if self.budget is not None:
             new_cap = min(new_cap, self.budget)
-        grown = np.zeros((len(self), new_cap, self.dim), np.float32)
+        grown = np.empty((len(self), new_cap, self.dim), np.float32)
         grown[:, :cap] = self.features
+        grown[:, cap:] = self.features[:, :1]
         self.features = grown
 
     def add_tracks(self, features: F32) -> None:
         """Append one row per new track, holding its first (unit-norm) feature, ``(K, D)``."""
-        block = np.zeros((features.shape[0], self.features.shape[1], self.dim), np.float32)
-        block[:, 0] = features
+        shape = (features.shape[0], self.features.shape[1], self.dim)
+        block = np.broadcast_to(features[:, None, :], shape).astype(np.float32)
         self.features = np.concatenate([self.features, block])
         self.count = np.concatenate([self.count, np.ones(features.shape[0], np.int64)])
 
@@ -82,7 +84,8 @@ class FeatureGallery:
         """Add ``features[i]`` (unit norm) to track row ``rows[i]``; rows must be distinct."""
         if rows.size == 0:
             return
-        self._grow(int(self.count[rows].max()) + 1)
+        if self.budget is None or self.features.shape[1] < self.budget:
+            self._grow(int(self.count[rows].max()) + 1)
         cap = self.features.shape[1]
         slot = self.count[rows] % cap
         self.features[rows, slot] = features
@@ -111,9 +114,9 @@ class FeatureGallery:
         t, m = rows.shape[0], features.shape[0]
         if t == 0 or m == 0:
             return np.zeros((t, m), np.float32)
-        cap = self.features.shape[1]
-        gallery = self.features[rows].reshape(t * cap, self.dim)
-        dist = (1.0 - gallery @ features.T).reshape(t, cap, m)
-        valid = np.arange(cap) < self.count[rows, None]
-        dist[~valid] = np.inf
-        return dist.min(axis=1)
+        n, cap, _ = self.features.shape
+        if 2 * t < n:  # few rows: gather them; otherwise one product over every row
+            sim = (self.features[rows].reshape(t * cap, self.dim) @ features.T).reshape(t, cap, m)
+            return 1.0 - sim.max(axis=1)
+        sim = (self.features.reshape(n * cap, self.dim) @ features.T).reshape(n, cap, m)
+        return 1.0 - sim.max(axis=1)[rows]

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from ..association import gate, iou_cost
 from ..association.cascade import matching_cascade, min_cost_matching
-from ..boxes import convert
+from ..boxes import xyah_to_xyxy, xyxy_to_xyah
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
 from ..tracker import Tracker
@@ -114,6 +114,13 @@ class DeepSortTracker(Tracker):
                 "Detections(..., embeddings=(N, D) array) or the frame to crop them from, "
                 "update(detections, frame=image)"
             )
+        if dets.embeddings is not None and len(dets):
+            norms = np.linalg.norm(dets.embeddings, axis=1)
+            if not (norms > 0).all():
+                raise ValueError(
+                    f"detections.embeddings: row {int(np.flatnonzero(norms <= 0)[0])} has zero "
+                    "norm (cosine distance undefined)"
+                )
         if dets.embeddings is not None and self._gallery is not None and len(dets):
             if dets.embeddings.shape[1] != self._gallery.dim:
                 raise ValueError(
@@ -153,7 +160,7 @@ class DeepSortTracker(Tracker):
         if self._gallery is None and feats.shape[1]:
             self._gallery = FeatureGallery(feats.shape[1], cfg.nn_budget)
         xyxy = detections.xyxy[order]
-        xyah = convert(xyxy, "xyxy", "xyah")
+        xyah = xyxy_to_xyah(xyxy)
 
         # 2. Predict every track.
         d = st.data
@@ -222,7 +229,7 @@ class DeepSortTracker(Tracker):
         out = d[(d[:, k["state"]] == _CONFIRMED) & (d[:, k["time_since_update"]] <= 1)]
         return Tracks.trusted(
             out[:, k["ids"]].astype(np.int64),
-            convert(out[:, mean_k][:, :4], "xyah", "xyxy"),
+            xyah_to_xyxy(out[:, mean_k]),
             out[:, k["score"]],
             out[:, k["det_index"]].astype(np.int64),
             None if detections.classes is None else out[:, k["cls"]].astype(np.int64),
@@ -249,9 +256,7 @@ class DeepSortTracker(Tracker):
             assert self._gallery is not None
             cost = self._gallery.distance(confirmed, feats).astype(np.float64)
             rows = d[confirmed]
-            maha = self._kf.gating_distance(
-                rows[:, k["mean"]], st.column("covariance", rows), xyah
-            )
+            maha = self._kf.gating_distance(rows[:, k["mean"]], st.column("covariance", rows), xyah)
             cost = gate(cost, maha, cfg.gating_threshold, GATED_COST)
             res = matching_cascade(cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age)
             cascade_matches = np.stack(
@@ -264,7 +269,7 @@ class DeepSortTracker(Tracker):
         candidates = np.concatenate([unconfirmed, left[tsu[left] == 1]])
         if candidates.size and unmatched.size:
             rows = d[candidates]
-            boxes = convert(rows[:, k["mean"]][:, :4], "xyah", "xyxy")
+            boxes = xyah_to_xyxy(rows[:, k["mean"]])
             cost = iou_cost(boxes, xyxy)
             cost[tsu[candidates] > 1] = GATED_COST
             res = min_cost_matching(cost, cfg.max_iou_distance, cols=unmatched)

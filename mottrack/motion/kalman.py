@@ -73,12 +73,24 @@ class BatchedKalmanFilter(ABC):
         """
 
     @abstractmethod
-    def process_noise(self, mean: F64) -> F64:
-        """Process noise ``Q``: shape ``(N, n, n)``, or ``(n, n)`` when constant."""
+    def process_noise_diag(self, mean: F64) -> F64:
+        """Diagonal of the process noise ``Q``: shape ``(N, n)``, or ``(n,)`` when constant.
+
+        Both reference models have diagonal noise, so the filter adds it to the diagonal of
+        the covariance (the values of adding the full matrix: the off-diagonal terms are 0).
+        """
 
     @abstractmethod
+    def measurement_noise_diag(self, mean: F64) -> F64:
+        """Diagonal of the measurement noise ``R``: shape ``(N, m)``, or ``(m,)``."""
+
+    def process_noise(self, mean: F64) -> F64:
+        """Process noise ``Q`` as matrices, shape ``(N, n, n)`` or ``(n, n)``."""
+        return diag_matrices(self.process_noise_diag(mean))
+
     def measurement_noise(self, mean: F64) -> F64:
-        """Measurement noise ``R``: shape ``(N, m, m)``, or ``(m, m)`` when constant."""
+        """Measurement noise ``R`` as matrices, shape ``(N, m, m)`` or ``(m, m)``."""
+        return diag_matrices(self.measurement_noise_diag(mean))
 
     # -- the filter -----------------------------------------------------------------------
     def _check(self, mean: F64, covariance: F64) -> None:
@@ -105,13 +117,13 @@ class BatchedKalmanFilter(ABC):
         """
         self._check(mean, covariance)
         m, v = self.mdim, self.nvel
-        q = self.process_noise(mean)
+        q = self.process_noise_diag(mean)
         new_mean = mean.copy()
         new_mean[:, :v] += mean[:, m:]
         cov = covariance.copy()
         cov[:, :v, :] += cov[:, m:, :]
         cov[:, :, :v] += cov[:, :, m:]
-        cov += q
+        _diagonal(cov)[...] += q
         return new_mean, cov
 
     def project(self, mean: F64, covariance: F64) -> tuple[F64, F64]:
@@ -125,7 +137,9 @@ class BatchedKalmanFilter(ABC):
         """
         self._check(mean, covariance)
         m = self.mdim
-        return mean[:, :m].copy(), covariance[:, :m, :m] + self.measurement_noise(mean)
+        s = covariance[:, :m, :m].copy()
+        _diagonal(s)[...] += self.measurement_noise_diag(mean)
+        return mean[:, :m].copy(), s
 
     def update(self, mean: F64, covariance: F64, measurements: ArrayLike) -> tuple[F64, F64]:
         """Correct each track's state with its associated measurement.
@@ -150,10 +164,10 @@ class BatchedKalmanFilter(ABC):
         z = np.asarray(measurements, dtype=np.float64)
         if z.shape != (mean.shape[0], m):
             raise ValueError(f"measurements: expected shape ({mean.shape[0]}, {m}), got {z.shape}")
-        r = self.measurement_noise(mean)
         pht = covariance[:, :, :m]  # P H^T, (N, n, m)
-        s = covariance[:, :m, :m] + r  # (N, m, m)
-        diag = np.diagonal(s, axis1=1, axis2=2)
+        s = covariance[:, :m, :m].copy()  # (N, m, m)
+        diag = _diagonal(s)
+        diag += self.measurement_noise_diag(mean)
         if np.count_nonzero(s) == diag.size and diag.all():
             # Diagonal S (always the case for the block-diagonal covariances these models
             # produce): S^-1 is exactly 1/diag, and K = P H^T S^-1 is a column scaling.
@@ -197,10 +211,31 @@ class BatchedKalmanFilter(ABC):
             proj_mean, proj_cov, z = proj_mean[:, :2], proj_cov[:, :2, :2], z[:, :2]
         if mean.shape[0] == 0 or z.shape[0] == 0:
             return np.zeros((mean.shape[0], z.shape[0]))
+        diag = np.diagonal(proj_cov, axis1=1, axis2=2)
+        if np.count_nonzero(proj_cov) == diag.size and (diag > 0).all():
+            # Diagonal S (the usual case, see update()): its Cholesky factor is sqrt(diag) and
+            # forward substitution is a division, the values a dense solve produces.
+            y = (z[None, :, :] - proj_mean[:, None, :]) / np.sqrt(diag)[:, None, :]
+            return (y * y).sum(axis=2)
         chol = np.linalg.cholesky(proj_cov)  # (N, d, d), lower
         d = z[None, :, :] - proj_mean[:, None, :]  # (N, M, d)
         y = _solve_lower(chol, np.swapaxes(d, 1, 2))  # L y = d^T per track
         return np.einsum("nij,nij->nj", y, y)
+
+
+def _diagonal(a: F64) -> F64:
+    """Writable view of the diagonals of a C-contiguous batch ``(N, d, d)``, shape (N, d)."""
+    n, d = a.shape[0], a.shape[1]
+    return a.reshape(n, d * d)[:, :: d + 1]
+
+
+def diag_matrices(values: F64) -> F64:
+    """Diagonal matrices from diagonals: ``(d,)`` -> ``(d, d)``, ``(N, d)`` -> ``(N, d, d)``."""
+    d = values.shape[-1]
+    out = np.zeros((*values.shape, d))
+    idx = np.arange(d)
+    out[..., idx, idx] = values
+    return out
 
 
 def _solve_lower(chol: F64, rhs: F64) -> F64:

@@ -16,11 +16,13 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .kalman import BatchedKalmanFilter
+from .kalman import BatchedKalmanFilter, diag_matrices
 
 __all__ = ["ConstantVelocityXYAH", "ConstantVelocityXYSR"]
 
 F64 = NDArray[np.float64]
+_Q_DIAG = np.array([1.0, 1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-4])
+_R_DIAG = np.array([1.0, 1.0, 10.0, 10.0])
 
 
 def _as_measurements(measurements: ArrayLike, m: int) -> F64:
@@ -47,9 +49,9 @@ class ConstantVelocityXYSR(BatchedKalmanFilter):
 
     mdim: ClassVar[int] = 4
     nvel: ClassVar[int] = 3
-    R: ClassVar[F64] = np.diag([1.0, 1.0, 10.0, 10.0])
+    R: ClassVar[F64] = np.diag(_R_DIAG)
     P0: ClassVar[F64] = np.diag([10.0, 10.0, 10.0, 10.0, 1e4, 1e4, 1e4])
-    Q: ClassVar[F64] = np.diag([1.0, 1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-4])
+    Q: ClassVar[F64] = np.diag(_Q_DIAG)
 
     def initiate(self, measurements: ArrayLike) -> tuple[F64, F64]:
         """Zero-velocity states with covariance ``P0``; see :meth:`BatchedKalmanFilter.initiate`."""
@@ -59,13 +61,13 @@ class ConstantVelocityXYSR(BatchedKalmanFilter):
         cov = np.broadcast_to(self.P0, (z.shape[0], 7, 7)).copy()
         return mean, cov
 
-    def process_noise(self, mean: F64) -> F64:
-        """Constant ``Q``, shape (7, 7)."""
-        return self.Q
+    def process_noise_diag(self, mean: F64) -> F64:
+        """Diagonal of the constant ``Q``, shape (7,)."""
+        return _Q_DIAG
 
-    def measurement_noise(self, mean: F64) -> F64:
-        """Constant ``R``, shape (4, 4)."""
-        return self.R
+    def measurement_noise_diag(self, mean: F64) -> F64:
+        """Diagonal of the constant ``R``, shape (4,)."""
+        return _R_DIAG
 
     def predict(self, mean: F64, covariance: F64) -> tuple[F64, F64]:
         """Clamp the area velocity as SORT does, then predict (inputs are not modified)."""
@@ -113,31 +115,26 @@ class ConstantVelocityXYAH(BatchedKalmanFilter):
         std[:, 2] = 1e-2
         std[:, [4, 5, 7]] = (10 * wv * h)[:, None]
         std[:, 6] = 1e-5
-        return mean, _diag(np.square(std))
+        return mean, diag_matrices(np.square(std))
 
-    def process_noise(self, mean: F64) -> F64:
-        """Height-scaled ``Q``, shape (N, 8, 8)."""
-        h = mean[:, 3]
+    def process_noise_diag(self, mean: F64) -> F64:
+        """Diagonal of the height-scaled ``Q``, shape (N, 8)."""
         std = np.empty((mean.shape[0], 8))
-        std[:, [0, 1, 3]] = (self.std_weight_position * h)[:, None]
+        std[:, 0] = self.std_weight_position * mean[:, 3]
+        std[:, 1] = std[:, 0]
         std[:, 2] = 1e-2
-        std[:, [4, 5, 7]] = (self.std_weight_velocity * h)[:, None]
+        std[:, 3] = std[:, 0]
+        std[:, 4] = self.std_weight_velocity * mean[:, 3]
+        std[:, 5] = std[:, 4]
         std[:, 6] = 1e-5
-        return _diag(np.square(std))
+        std[:, 7] = std[:, 4]
+        return np.square(std, out=std)
 
-    def measurement_noise(self, mean: F64) -> F64:
-        """Height-scaled ``R``, shape (N, 4, 4)."""
-        h = mean[:, 3]
+    def measurement_noise_diag(self, mean: F64) -> F64:
+        """Diagonal of the height-scaled ``R``, shape (N, 4)."""
         std = np.empty((mean.shape[0], 4))
-        std[:, [0, 1, 3]] = (self.std_weight_position * h)[:, None]
+        std[:, 0] = self.std_weight_position * mean[:, 3]
+        std[:, 1] = std[:, 0]
         std[:, 2] = 1e-1
-        return _diag(np.square(std))
-
-
-def _diag(values: F64) -> F64:
-    """Batch of diagonal matrices, shape ``(N, d, d)``, from ``(N, d)`` diagonals."""
-    n, d = values.shape
-    out = np.zeros((n, d, d))
-    idx = np.arange(d)
-    out[:, idx, idx] = values
-    return out
+        std[:, 3] = std[:, 0]
+        return np.square(std, out=std)
