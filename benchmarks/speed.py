@@ -24,7 +24,14 @@ Example::
     python benchmarks/speed.py --tracker deepsort --objects 10 100 --json results/speed_ds.json
 """
 
+# ruff: noqa: E402  (the BLAS thread count must be set before numpy is imported)
 from __future__ import annotations
+
+import os
+
+# Tiny per-frame matrix products: threaded BLAS only adds contention (set before numpy loads).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import argparse
 import gc
@@ -276,6 +283,7 @@ def main() -> None:
         rows,
     )
     payload = {"tracker": args.tracker, "repeat": args.repeat, "results": report}
+    payload["blas_threads"] = os.environ["OPENBLAS_NUM_THREADS"]
     write_json(args.json, {**payload, "env": environment()})
 
 

@@ -42,7 +42,7 @@ class TrackingRun:
 
 def track_frames(
     tracker: Tracker,
-    frames: Iterable[tuple[int, Detections]],
+    frames: Iterable[tuple[int, Detections] | tuple[int, Detections, NDArray[np.uint8]]],
     progress: bool = False,
     total: int | None = None,
     desc: str = "tracking",
@@ -52,8 +52,10 @@ def track_frames(
     Parameters
     ----------
     tracker : Tracker
-    frames : iterable of (int, Detections)
-        Consecutive frames, every frame included (an empty ``Detections`` when it has none).
+    frames : iterable of (int, Detections) or (int, Detections, ndarray)
+        Consecutive frames, every frame included (an empty ``Detections`` when it has none),
+        optionally with the BGR image, which is passed to ``tracker.update(frame=...)`` (for
+        trackers that compute appearance features themselves; their time then counts).
     progress : bool, default False
         Show a progress bar.
     total : int, optional
@@ -70,14 +72,15 @@ def track_frames(
     elapsed = 0.0
     count = 0
     previous = None
-    for frame, dets in tqdm(frames, total=total, desc=desc, disable=not progress, unit="frame"):
+    for item in tqdm(frames, total=total, desc=desc, disable=not progress, unit="frame"):
+        frame, dets, image = item if len(item) == 3 else (*item, None)
         if previous is not None and frame != previous + 1:
             raise ValueError(
                 f"frames: expected consecutive frame numbers, got {frame} after {previous}"
             )
         previous = frame
         start = time.perf_counter()
-        tracks = tracker.update(dets)
+        tracks = tracker.update(dets, frame=image)
         elapsed += time.perf_counter() - start
         count += 1
         out.append(tracks.to_mot(frame))

@@ -516,3 +516,24 @@ def test_long_run_xysr_covariance_stays_symmetric_pd(seed, p_miss):
 def test_long_run_xyah_covariance_stays_symmetric_pd(seed, p_miss):
     """Same for deep_sort's model, whose noise follows the (moving) box height."""
     long_run(ConstantVelocityXYAH(), seed, p_miss)
+
+
+def test_gating_distance_diagonal_fast_path_equals_dense_solve() -> None:
+    """Block-diagonal states take the diagonal path; a correlated covariance takes Cholesky.
+    Both must equal scipy's triangular solve (deep_sort's formula)."""
+    from scipy.linalg import solve_triangular
+
+    rng = np.random.default_rng(5)
+    kf = ConstantVelocityXYAH()
+    mean, cov = kf.initiate(rng.uniform([50, 50, 0.3, 40], [500, 400, 0.6, 200], size=(6, 4)))
+    mean, cov = kf.predict(mean, cov)
+    z = rng.uniform([50, 50, 0.3, 40], [500, 400, 0.6, 200], size=(5, 4))
+    mixed = cov.copy()
+    mixed[:, 0, 1] = mixed[:, 1, 0] = 0.3 * np.sqrt(mixed[:, 0, 0] * mixed[:, 1, 1])
+    for c in (cov, mixed):
+        got = kf.gating_distance(mean, c, z)
+        pm, pc = kf.project(mean, c)
+        for i in range(len(mean)):
+            y = solve_triangular(np.linalg.cholesky(pc[i]), (z - pm[i]).T, lower=True)
+            np.testing.assert_allclose(got[i], (y * y).sum(axis=0), rtol=1e-12)
+    assert not np.allclose(kf.gating_distance(mean, cov, z), kf.gating_distance(mean, mixed, z))

@@ -1,4 +1,5 @@
-"""Packaging facts: SORT and the foundation import no torch; public names are exported."""
+"""Packaging facts: the foundation, SORT and DeepSORT (with the histogram embedder) import no
+torch; public names are exported."""
 
 from __future__ import annotations
 
@@ -15,12 +16,17 @@ import mottrack, mottrack.sort, mottrack.eval, mottrack.io, mottrack.cli, mottra
 import mottrack.datasets, mottrack.motion, mottrack.association
 t = mottrack.create_tracker("sort")
 t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
+import mottrack.deepsort
+d = mottrack.create_tracker("deepsort")
+box = mottrack.Detections(np.array([[0.0, 0.0, 10.0, 20.0]]), np.ones(1))
+d.update(box, frame=np.zeros((40, 40, 3), np.uint8))  # the default histogram embedder
+d.update(mottrack.Detections(box.xyxy, box.scores, embeddings=np.ones((1, 666))))
 assert "torch" not in sys.modules, "torch was imported"
 print("ok")
 """
 
 
-def test_foundation_and_sort_do_not_import_torch() -> None:
+def test_foundation_sort_and_deepsort_do_not_import_torch() -> None:
     proc = subprocess.run(
         [sys.executable, "-c", NO_TORCH], capture_output=True, text=True, check=False
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -245,6 +246,30 @@ class MOTSequence:
         ):
             raise ValueError(f"image_path: frame must be an integer in 1..{n}, got {frame!r}")
         return self.root / self.info.im_dir / f"{int(frame):06d}{self.info.im_ext}"
+
+    def read_image(self, frame: int) -> NDArray[np.uint8]:
+        """The BGR image of ``frame`` (1-based), shape (H, W, 3) uint8.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the image file is missing.
+        ValueError
+            If OpenCV cannot decode it, or its size differs from seqinfo's ``imWidth/imHeight``.
+        """
+        path = self.image_path(frame)
+        if not path.is_file():
+            raise FileNotFoundError(f"MOTSequence: image of frame {frame} not found: {path}")
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if img is None:
+            raise ValueError(f"MOTSequence: OpenCV could not read the image {path}")
+        want = (self.info.im_height, self.info.im_width)
+        if img.shape[:2] != want:
+            raise ValueError(
+                f"MOTSequence: {path} is {img.shape[1]}x{img.shape[0]}, seqinfo.ini says "
+                f"{want[1]}x{want[0]}"
+            )
+        return img
 
     def frames(self) -> Iterator[tuple[int, Detections]]:
         """Yield ``(frame, Detections)`` for every frame ``1..seq_length``.
