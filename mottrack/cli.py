@@ -64,9 +64,13 @@ def _cmd_track(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"--det: file not found: {det}")
     # A det file inside a MOTChallenge folder (<seq>/det/det.txt) picks up its seqinfo.ini.
     root = det.parent.parent if det.parent.name == "det" else det.parent
-    seq = MOTSequence(root, det_file=det.resolve(), min_score=args.min_score)
+    features = None if args.features is None else Path(args.features).resolve()
+    seq = MOTSequence(root, det_file=det.resolve(), features=features, min_score=args.min_score)
     tracker = create_tracker(args.tracker, **parse_params(args.tracker, args.param))
-    run = track_frames(tracker, seq.frames(), progress=not args.quiet, total=len(seq))
+    frames = seq.frames()
+    if args.images:
+        frames = ((f, d, seq.read_image(f)) for f, d in seq.frames())
+    run = track_frames(tracker, frames, progress=not args.quiet, total=len(seq))
     write_results(args.out, run.rows)
     print(
         f"{seq.name}: {run.num_frames} frames, {len(run.rows)} result rows, "
@@ -200,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--out", required=True, help="results file to write")
     track.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     track.add_argument("--min-score", type=float, default=None, help="drop weaker detections")
+    track.add_argument(
+        "--features",
+        help="(N, 7 + D) .npy of det rows + embeddings (replaces --det's rows), for deepsort",
+    )
+    track.add_argument(
+        "--images", action="store_true", help="pass each frame's image (<seq>/img1) to the tracker"
+    )
     track.add_argument("--quiet", action="store_true", help="no progress bar")
     track.set_defaults(func=_cmd_track)
 

@@ -100,3 +100,42 @@ def test_module_entry_point() -> None:
         check=True,
     )
     assert "--param" in proc.stdout
+
+
+def test_track_deepsort_with_features_and_with_images(
+    shared_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seq = shared_root / "data" / "MOT17" / "train" / "MOT17-09-FRCNN"
+    out = tmp_path / "ds.txt"
+    argv = ["track", "--tracker", "deepsort", "--det", str(seq / "det" / "det.txt"), "--quiet"]
+    feats = ["--features", str(seq / "det" / "MOT17-09-FRCNN.deepsort_feat128.npy")]
+    assert main([*argv, *feats, "--param", "min_confidence=0.3", "--out", str(out)]) == 0
+    ref = load_mot_txt(shared_root / "reference" / "deepsort" / "MOT17" / "MOT17-09-FRCNN.txt")
+    got = load_mot_txt(out)
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got[:, :6], ref[:, :6], atol=0.011)
+    assert main([*argv, "--out", str(out)]) == 2  # no features, no images
+    assert "appearance features" in capsys.readouterr().err
+
+    from mottrack.datasets import generate
+
+    folder = generate(num_frames=20, num_objects=5, seed=2).write(tmp_path / "syn", render=True)
+    det = str(folder / "det" / "det.txt")
+    out2 = tmp_path / "syn.txt"
+    assert (
+        main(
+            [
+                "track",
+                "--tracker",
+                "deepsort",
+                "--det",
+                det,
+                "--images",
+                "--quiet",
+                "--out",
+                str(out2),
+            ]
+        )
+        == 0
+    )
+    assert load_mot_txt(out2).shape[0] > 20

@@ -320,4 +320,7 @@ def test_bad_embedder_output_raises() -> None:
         tracker.update(Detections(np.array([BOX]), np.ones(1)), frame=np.zeros((9, 9, 3), np.uint8))
     assert tracker.frame_count == 0 and len(tracker.tracks) == 0
     with pytest.raises(TypeError, match="embedder"):
-        DeepSortTracker(embedder="histogram")
+        DeepSortTracker(embedder=42)
+    assert create_tracker("deepsort", embedder="histogram").config.embedder == "histogram"
+    with pytest.raises(ValueError, match="embedder"):
+        create_tracker("deepsort", embedder="resnet")

@@ -158,16 +158,16 @@ def matching_cascade(
     if lv.shape[0] != c.shape[0]:
         raise ValueError(f"levels: expected {c.shape[0]} values (one per row), got {lv.shape[0]}")
     unmatched = _index(cols, c.shape[1], "cols")
-    present = lv[(lv >= 1) & (lv <= depth)]
+    present = sorted({int(v) for v in lv.tolist() if 1 <= v <= depth})
     clipped = np.isfinite(threshold)
     if clipped:
         c = np.minimum(c, threshold + 1e-5)
     found_rows: list[I64] = []
     found_cols: list[I64] = []
-    for level in np.unique(present) if present.size > 1 else present:
+    for level in present:
         if unmatched.size == 0:
             break
-        r = np.flatnonzero(lv == level)
+        r = np.nonzero(lv == level)[0]
         if clipped:
             mr, mc, unmatched = _solve_clipped(c, threshold, r, unmatched)
         else:

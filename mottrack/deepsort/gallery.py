@@ -97,7 +97,12 @@ class FeatureGallery:
             self.features = self.features[mask]
             self.count = self.count[mask]
 
-    def distance(self, rows: NDArray[np.int64], features: F32) -> F32:
+    def distance(
+        self,
+        rows: NDArray[np.int64],
+        features: F32,
+        mask: NDArray[np.bool_] | None = None,
+    ) -> F32:
         """Smallest cosine distance between each track's gallery and each feature.
 
         Parameters
@@ -106,6 +111,9 @@ class FeatureGallery:
             Track rows.
         features : ndarray, shape (M, D), float32
             Unit-norm detection features.
+        mask : ndarray of bool, shape (T, M), optional
+            Only these pairs are needed (e.g. those inside the Mahalanobis gate); the others
+            are returned as ``inf``. When few pairs are needed this skips most of the work.
 
         Returns
         -------
@@ -115,8 +123,24 @@ class FeatureGallery:
         if t == 0 or m == 0:
             return np.zeros((t, m), np.float32)
         n, cap, _ = self.features.shape
+        if mask is not None:
+            busy = np.flatnonzero(mask.any(axis=1))
+            # A product per busy track costs ~5 us of overhead; one dense product costs
+            # t * cap * m * dim multiply-adds (~25 per ns). Take the cheaper.
+            if busy.size * 5000 < t * cap * m * self.dim / 25:
+                out = np.full((t, m), np.inf, np.float32)
+                for i in busy:
+                    cols = np.flatnonzero(mask[i])
+                    sim = features[cols] @ self.features[rows[i]].T
+                    out[i, cols] = 1.0 - sim.max(axis=1)
+                return out
+        # (M, rows * C) products, reduced over each track's C contiguous slots.
         if 2 * t < n:  # few rows: gather them; otherwise one product over every row
-            sim = (self.features[rows].reshape(t * cap, self.dim) @ features.T).reshape(t, cap, m)
-            return 1.0 - sim.max(axis=1)
-        sim = (self.features.reshape(n * cap, self.dim) @ features.T).reshape(n, cap, m)
-        return 1.0 - sim.max(axis=1)[rows]
+            flat = self.features[rows].reshape(t * cap, self.dim)
+            dist = 1.0 - (features @ flat.T).reshape(m, t, cap).max(axis=2).T
+        else:
+            flat = self.features.reshape(n * cap, self.dim)
+            dist = 1.0 - (features @ flat.T).reshape(m, n, cap).max(axis=2).T[rows]
+        if mask is not None:
+            dist[~mask] = np.inf
+        return dist

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..association import gate, iou_cost
+from ..association import iou_cost
 from ..association.cascade import matching_cascade, min_cost_matching
 from ..boxes import xyah_to_xyxy, xyxy_to_xyah
 from ..motion import ConstantVelocityXYAH
@@ -51,9 +51,10 @@ class DeepSortTracker(Tracker):
     Parameters
     ----------
     config : DeepSortConfig, optional
-    embedder : Embedder, optional
+    embedder : Embedder or str, optional
         A callable ``(frame, xyxy) -> (N, D)`` features used for detections without
-        embeddings (overrides ``config.embedder``).
+        embeddings (overrides ``config.embedder``), or the name of a built-in one (the same as
+        the config field ``embedder``).
     **overrides
         :class:`DeepSortConfig` fields.
     """
@@ -63,6 +64,9 @@ class DeepSortTracker(Tracker):
     requires_embeddings = True
 
     def __init__(self, config: Any = None, *, embedder: Any = None, **overrides: Any) -> None:
+        if isinstance(embedder, str):  # a built-in's name: the config field of that name
+            overrides["embedder"] = embedder
+            embedder = None
         if embedder is not None and not callable(embedder):
             raise TypeError(
                 f"embedder: expected a callable (frame, xyxy) -> (N, D), got {type(embedder)}"
@@ -254,10 +258,12 @@ class DeepSortTracker(Tracker):
         left = confirmed
         if confirmed.size and n_det:
             assert self._gallery is not None
-            cost = self._gallery.distance(confirmed, feats).astype(np.float64)
             rows = d[confirmed]
             maha = self._kf.gating_distance(rows[:, k["mean"]], st.column("covariance", rows), xyah)
-            cost = gate(cost, maha, cfg.gating_threshold, GATED_COST)
+            inside = maha <= cfg.gating_threshold
+            # Pairs outside the gate cost GATED_COST whatever their appearance distance.
+            cost = self._gallery.distance(confirmed, feats, inside).astype(np.float64)
+            cost[~inside] = GATED_COST
             res = matching_cascade(cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age)
             cascade_matches = np.stack(
                 [confirmed[res.matches[:, 0]], res.matches[:, 1]], axis=1
