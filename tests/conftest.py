@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,15 @@ def shared_root() -> Path:
     if not root.is_dir():
         pytest.skip(f"shared data folder not found at {root} (set MOTTRACK_SHARED to its path)")
     return root
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Run torch on one thread: the test machine's two cores are shared, and two spinning
+    OpenMP threads slow small torch workloads about 10x there."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +17,7 @@ from mottrack.deepsort.cnn import CNNEmbedder, CosineMetricNet, CosineSoftmax, c
 from mottrack.deepsort.embedder import Embedder, create_embedder, crop_windows, extract_crops
 from mottrack.deepsort.histogram import HistogramEmbedder
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    # The test machine's two cores are shared; two spinning OpenMP threads slow torch 10x there.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _ramp_frame(height: int = 240, width: int = 250) -> np.ndarray:

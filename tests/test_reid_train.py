@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +22,7 @@ SIZE = (64, 32)  # a 4x cheaper input than the paper's 128x64 keeps these tests 
 SCENE = dict(width=320, height=240, height_range=(60.0, 120.0), mean_lifetime=float("inf"))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    # The test machine's two cores are shared; two spinning OpenMP threads slow torch 10x there.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
