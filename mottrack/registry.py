@@ -14,7 +14,11 @@ T = TypeVar("T", bound=type[Tracker])
 
 _REGISTRY: dict[str, type[Tracker]] = {}
 #: Built-in trackers, imported on first use so that importing mottrack stays light.
-_BUILTIN: dict[str, str] = {"sort": "mottrack.sort", "deepsort": "mottrack.deepsort"}
+_BUILTIN: dict[str, str] = {
+    "sort": "mottrack.sort",
+    "deepsort": "mottrack.deepsort",
+    "fairmot": "mottrack.fairmot",
+}
 
 
 def register_tracker(name: str) -> Callable[[T], T]:

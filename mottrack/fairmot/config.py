@@ -1,0 +1,102 @@
+"""FairMOT's configuration, with ifzhang/FairMOT's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._checks import check_fraction, check_int, check_number
+
+__all__ = ["FairMOTConfig"]
+
+
+@dataclass(frozen=True)
+class FairMOTConfig:
+    """Parameters of FairMOT's JDE association (Zhang et al., 2021) and of its detector.
+
+    Parameters
+    ----------
+    frame_rate : float, default 30
+        Frames per second of the sequence (seqinfo's ``frameRate``); scales the lost-track
+        lifetime.
+    track_buffer : int, default 30
+        Lost tracks are kept for ``int(frame_rate / 30 * track_buffer)`` frames.
+    det_thresh : float, default 0.4
+        Minimum score of a detection that starts a track (FairMOT's ``conf_thres``).
+    embedding_thresh : float, default 0.4
+        Cost limit of the first (fused appearance + motion) assignment.
+    iou_thresh : float, default 0.5
+        ``1 - IoU`` limit of the second assignment (tracked tracks left over).
+    unconfirmed_iou_thresh : float, default 0.7
+        ``1 - IoU`` limit of the assignment of unconfirmed (one-frame) tracks.
+    motion_weight : float, default 0.02
+        Weight of the squared Mahalanobis distance in the fused cost
+        (``lambda = 1 - motion_weight = 0.98`` on the cosine distance).
+    gating_threshold : float, default 9.4877
+        Squared-Mahalanobis gate of the first assignment (0.95 chi-square, 4 d.o.f.).
+    feature_momentum : float, default 0.9
+        EMA weight of a track's old embedding (``smooth = 0.9 old + 0.1 new``, renormalised).
+    duplicate_iou_distance : float, default 0.15
+        A tracked and a lost track closer than this ``1 - IoU`` are duplicates; the shorter
+        one is dropped.
+    weights : str or None, default None
+        A FairMOT checkpoint. With it the tracker builds the network and
+        ``update(frame=...)`` detects; without it the tracker associates given
+        ``Detections`` with embeddings only.
+    arch : str, default "dla34"
+        Network architecture for ``weights``.
+    input_size : tuple of int, default (1088, 608)
+        Network input ``(width, height)`` (frames are letterboxed to it).
+    device : str, default "cpu"
+        Torch device of the network.
+    half : str or None, default None
+        ``"fp16"`` or ``"bf16"`` autocast on CUDA.
+
+    Notes
+    -----
+    IoUs use the ``+1`` pixel convention of the original's ``cython_bbox``.
+    """
+
+    frame_rate: float = 30.0
+    track_buffer: int = 30
+    det_thresh: float = 0.4
+    embedding_thresh: float = 0.4
+    iou_thresh: float = 0.5
+    unconfirmed_iou_thresh: float = 0.7
+    motion_weight: float = 0.02
+    gating_threshold: float = 9.4877
+    feature_momentum: float = 0.9
+    duplicate_iou_distance: float = 0.15
+    weights: str | None = None
+    arch: str = "dla34"
+    input_size: tuple[int, int] = (1088, 608)
+    device: str = "cpu"
+    half: str | None = None
+
+    def __post_init__(self) -> None:
+        own = "FairMOTConfig"
+        check_number(own, "frame_rate", self.frame_rate, 1e-6)
+        check_int(own, "track_buffer", self.track_buffer, 0)
+        check_number(own, "det_thresh", self.det_thresh)
+        for name in ("embedding_thresh", "iou_thresh", "unconfirmed_iou_thresh"):
+            check_number(own, name, getattr(self, name), 1e-9)
+        for name in ("motion_weight", "feature_momentum", "duplicate_iou_distance"):
+            check_fraction(own, name, getattr(self, name))
+        check_number(own, "gating_threshold", self.gating_threshold, 0.0)
+        if self.weights is not None and not isinstance(self.weights, str):
+            raise ValueError(f"{own}.weights: expected a path string or None, got {self.weights!r}")
+        size = self.input_size
+        if not (
+            isinstance(size, (tuple, list))
+            and len(size) == 2
+            and all(isinstance(v, int) and v > 0 and v % 32 == 0 for v in size)
+        ):
+            raise ValueError(
+                f"{own}.input_size: expected (width, height), multiples of 32, got {size!r}"
+            )
+        if self.half not in (None, "fp16", "bf16"):
+            raise ValueError(f"{own}.half: expected None, 'fp16' or 'bf16', got {self.half!r}")
+
+    @property
+    def max_time_lost(self) -> int:
+        """Frames a lost track is kept: ``int(frame_rate / 30 * track_buffer)``."""
+        return int(self.frame_rate / 30.0 * self.track_buffer)
