@@ -1,0 +1,160 @@
+"""FairMOT's JDE association: fidelity to ifzhang/FairMOT, lifecycle rules, bad input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mottrack import Detections, create_tracker, list_trackers
+from mottrack.fairmot import FairMOTConfig, FairMOTTracker
+from mottrack.io import MOTSequence, load_mot_txt
+from mottrack.pipeline import track_frames
+
+REFERENCE = ["MOT17-05-FRCNN", "MOT17-09-FRCNN"]
+
+
+def _frames(shared_root: Path, name: str) -> tuple[list[Detections], float]:
+    seq = MOTSequence(
+        shared_root / "data" / "MOT17" / "train" / name,
+        features=f"det/{name}.deepsort_feat128.npy",
+        min_score=0.4,  # the reference's input convention: score >= 0.4, file order
+    )
+    return [d for _, d in seq.frames()], seq.info.frame_rate
+
+
+@pytest.mark.parametrize("name", REFERENCE)
+def test_reproduces_reference_output(shared_root: Path, name: str) -> None:
+    """Same rows per frame, identical IDs, boxes within 0.01 px (frame rate from seqinfo)."""
+    frames, rate = _frames(shared_root, name)
+    run = track_frames(create_tracker("fairmot", frame_rate=rate), enumerate(frames, 1))
+    ref = load_mot_txt(shared_root / "reference" / "fairmot_assoc" / "MOT17" / f"{name}.txt")
+    assert run.rows.shape[0] == ref.shape[0]
+    for f in range(1, len(frames) + 1):
+        got, want = run.rows[run.rows[:, 0] == f], ref[ref[:, 0] == f]
+        got, want = got[np.argsort(got[:, 1])], want[np.argsort(want[:, 1])]
+        np.testing.assert_array_equal(got[:, 1], want[:, 1], err_msg=f"frame {f} ids")
+        np.testing.assert_allclose(got[:, 2:6], want[:, 2:6], atol=0.01 + 1e-9)
+
+
+# ----------------------------------------------------------------------------- rules
+
+BOX = np.array([[100.0, 100.0, 140.0, 200.0]])
+FEAT = np.array([[1.0, 0.0, 0.0]])
+
+
+def _d(box: np.ndarray = BOX, feat: np.ndarray = FEAT, score: float = 0.9) -> Detections:
+    return Detections(box, np.full(len(box), score), embeddings=feat)
+
+
+EMPTY = Detections.empty(3)
+
+
+def test_first_frame_activates_later_tracks_need_a_second_hit() -> None:
+    tracker = FairMOTTracker()
+    assert tracker.update(_d()).ids.tolist() == [1]  # frame 1: activated at once
+    far = np.array([[400.0, 100.0, 440.0, 200.0]])
+    two = Detections(np.vstack([BOX, far]), np.full(2, 0.9), embeddings=np.eye(3)[:2])
+    assert tracker.update(two).ids.tolist() == [1]  # track 2 is unconfirmed
+    out = tracker.update(two)
+    assert out.ids.tolist() == [1, 2] and out.det_index.tolist() == [0, 1]
+
+
+def test_det_thresh_gates_new_tracks_only() -> None:
+    tracker = FairMOTTracker(det_thresh=0.5)
+    assert len(tracker.update(_d(score=0.45))) == 0
+    tracker.update(_d(score=0.9))
+    assert tracker.update(_d(score=0.45)).ids.tolist() == [1]  # matched even below 0.5
+
+
+def test_lost_track_is_refound_with_its_id_until_expiry_plus_one_frame() -> None:
+    """Lifetime int(10 / 30 * 30) = 10 frames; FairMOT keeps an expired track in the pool
+    for one more frame."""
+    for gap, refound in ((10, True), (11, True), (12, False)):
+        tracker = FairMOTTracker(frame_rate=10)
+        tracker.update(_d())
+        tracker.update(_d())
+        for _ in range(gap):
+            assert len(tracker.update(EMPTY)) == 0
+        out = tracker.update(_d())
+        assert (out.ids.tolist() == [1]) is refound, gap
+
+
+def test_resurrected_track_is_dropped_when_lost_again() -> None:
+    tracker = FairMOTTracker(frame_rate=3)  # lifetime 3
+    tracker.update(_d())
+    for _ in range(4):
+        tracker.update(EMPTY)  # expired at the 4th empty frame, still in the pool
+    assert tracker.update(_d()).ids.tolist() == [1]  # re-activated from the removed list
+    tracker.update(EMPTY)  # lost again: it was removed once, so it leaves at once
+    assert len(tracker.tracks) == 0
+
+
+def test_appearance_decides_between_two_close_detections() -> None:
+    tracker = FairMOTTracker()
+    tracker.update(_d())
+    near = BOX + np.array([[2.0, 0.0, 2.0, 0.0]])
+    dets = Detections(
+        np.vstack([near, BOX]), np.full(2, 0.9), embeddings=[[0.0, 1.0, 0.0], [1.0, 0.1, 0.0]]
+    )
+    out = tracker.update(dets)
+    assert out.ids.tolist() == [1] and out.det_index.tolist() == [1]
+
+
+def test_duplicates_between_tracked_and_lost_keep_the_longer_history() -> None:
+    tracker = FairMOTTracker()
+    tracker.update(_d())
+    for _ in range(5):
+        tracker.update(_d())
+    # Track 1 is lost for a frame; a new track starts on a different-looking detection.
+    other = np.array([[0.0, 1.0, 0.0]])
+    tracker.update(EMPTY)
+    tracker.update(_d(feat=other))
+    tracker.update(_d(feat=other))  # track 2 confirmed exactly on top of lost track 1
+    ids = tracker.tracks.ids.tolist()
+    assert ids == [1], f"the shorter-lived duplicate (2) must go, got {ids}"
+
+
+def test_ids_restart_on_reset_and_det_index_of_outputs() -> None:
+    tracker = create_tracker("fairmot")
+    tracker.update(_d())
+    tracker.reset()
+    assert tracker.update(_d()).ids.tolist() == [1]
+    assert "fairmot" in list_trackers()
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_bad_input_errors() -> None:
+    tracker = FairMOTTracker()
+    with pytest.raises(ValueError, match="embeddings"):
+        tracker.update(Detections(BOX, np.ones(1)))
+    with pytest.raises(ValueError, match="frame=image"):
+        tracker.update(frame=np.zeros((8, 8, 3), np.uint8))  # no network without weights
+    with pytest.raises(ValueError, match="zero norm"):
+        tracker.update(_d(feat=np.zeros((1, 3))))
+    tracker.update(_d())
+    with pytest.raises(ValueError, match="dimension 3"):
+        tracker.update(Detections(BOX, np.ones(1), embeddings=np.ones((1, 4))))
+    assert tracker.frame_count == 1
+    for bad in ({"frame_rate": 0}, {"input_size": (1000, 608)}, {"half": "int8"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            FairMOTConfig(**bad)
+    assert FairMOTConfig(frame_rate=14).max_time_lost == 14
+
+
+def test_association_imports_no_torch() -> None:
+    import subprocess
+
+    code = (
+        "import sys, numpy as np, mottrack\n"
+        "t = mottrack.create_tracker('fairmot')\n"
+        "box = np.array([[0.0, 0, 9, 9]])\n"
+        "t.update(mottrack.Detections(box, np.ones(1), embeddings=[[1.0, 0]]))\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
