@@ -158,3 +158,56 @@ def test_association_imports_no_torch() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# ------------------------------------------------------------ a transcription as an oracle
+
+
+def _transcribed(frames: list[Detections], rate: float, buffer: int = 30) -> list[np.ndarray]:
+    from jde_transcription import JDETranscription
+
+    ref = JDETranscription(rate, buffer)
+    out = []
+    for d in frames:
+        rows = ref.update(d.xyxy, d.scores, np.asarray(d.embeddings, np.float64))
+        out.append(np.array([[i, *b] for i, b in rows]).reshape(-1, 5))
+    return out
+
+
+def _compare(frames: list[Detections], rate: float, buffer: int = 30) -> int:
+    tracker = FairMOTTracker(frame_rate=rate, track_buffer=buffer)
+    rows = 0
+    for f, (d, want) in enumerate(zip(frames, _transcribed(frames, rate, buffer)), 1):
+        t = tracker.update(d)
+        got = np.column_stack([t.ids, t.xyxy])
+        got, want = got[np.argsort(got[:, 0])], want[np.argsort(want[:, 0])]
+        assert got.shape == want.shape, f"frame {f}: {len(got)} rows vs {len(want)}"
+        np.testing.assert_array_equal(got[:, 0], want[:, 0], err_msg=f"frame {f} ids")
+        np.testing.assert_allclose(got[:, 1:], want[:, 1:], atol=1e-6, err_msg=f"frame {f}")
+        rows += len(got)
+    return rows
+
+
+def test_transcription_reproduces_the_reference_files(shared_root: Path) -> None:
+    """The oracle below is itself checked against the original's output."""
+    frames, rate = _frames(shared_root, "MOT17-05-FRCNN")
+    ref = load_mot_txt(shared_root / "reference" / "fairmot_assoc" / "MOT17" / "MOT17-05-FRCNN.txt")
+    out = _transcribed(frames, rate)
+    assert sum(len(o) for o in out) == len(ref)
+    for f, rows in enumerate(out, 1):
+        assert sorted(rows[:, 0].tolist()) == sorted(ref[ref[:, 0] == f, 1].tolist())
+
+
+def test_matches_transcription_on_unseen_sequence(shared_root: Path) -> None:
+    frames, rate = _frames(shared_root, "MOT17-09-SDP")
+    assert _compare(frames, rate) > 2000
+
+
+@pytest.mark.parametrize(("seed", "rate", "buffer"), [(1, 30, 30), (2, 10, 5), (3, 25, 2)])
+def test_matches_transcription_on_synthetic_scenes(seed: int, rate: float, buffer: int) -> None:
+    from mottrack.datasets import generate
+
+    seq = generate(num_frames=150, num_objects=15, seed=seed, occlusion_iou=0.3)
+    feats = seq.feature_vectors(dim=16, noise=0.8)
+    frames = [d.select(d.scores >= 0.0) for _, d in seq.frames(feats)]
+    assert _compare(frames, rate, buffer) > 300
