@@ -1,0 +1,209 @@
+"""The pure-torch modulated deformable convolution against a per-pixel loop reference."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mottrack.fairmot.dcn import (
+    DeformConv2d,
+    deform_conv2d_torch,
+    modulated_deform_conv2d,
+    resolve_backend,
+    torchvision_deform_conv2d,
+)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def _bilinear_zero(img: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """DCNv2's ``dmcn_im2col_bilinear`` for one point of a (C, H, W) image: four corners,
+    each contributing only when inside the image."""
+    h, w = img.shape[1:]
+    if not (-1 < float(y.detach()) < h and -1 < float(x.detach()) < w):
+        return img.new_zeros(img.shape[0])
+    y0, x0 = math.floor(float(y.detach())), math.floor(float(x.detach()))
+    ly, lx = y - y0, x - x0
+    value = img.new_zeros(img.shape[0])
+    for yy, xx, wgt in (
+        (y0, x0, (1 - ly) * (1 - lx)),
+        (y0, x0 + 1, (1 - ly) * lx),
+        (y0 + 1, x0, ly * (1 - lx)),
+        (y0 + 1, x0 + 1, ly * lx),
+    ):
+        if 0 <= yy < h and 0 <= xx < w:
+            value = value + wgt * img[:, yy, xx]
+    return value
+
+
+def _loop_dcn(inp, offset, mask, weight, bias, stride=1, padding=1, dilation=1):
+    """Straightforward reference: for every batch item, output pixel and kernel point, read the
+    offsets at channels (2k, 2k + 1) = (dy, dx) and the mask at channel k, sample, accumulate."""
+    b = inp.shape[0]
+    out_c, _, kh, kw = weight.shape
+    ho, wo = offset.shape[2:]
+    rows = []
+    for n in range(b):
+        out = []
+        for oy in range(ho):
+            for ox in range(wo):
+                acc = bias.clone()
+                for i in range(kh):
+                    for j in range(kw):
+                        k = i * kw + j
+                        y = oy * stride - padding + i * dilation + offset[n, 2 * k, oy, ox]
+                        x = ox * stride - padding + j * dilation + offset[n, 2 * k + 1, oy, ox]
+                        v = _bilinear_zero(inp[n], y, x) * mask[n, k, oy, ox]
+                        acc = acc + weight[:, :, i, j] @ v
+                out.append(acc)
+        rows.append(torch.stack(out, dim=1).view(out_c, ho, wo))
+    return torch.stack(rows)
+
+
+def _random_layer(c_in=3, c_out=4, seed=0, dtype=torch.float64, scale=1.5) -> DeformConv2d:
+    torch.manual_seed(seed)
+    layer = DeformConv2d(c_in, c_out, backend="torch").to(dtype)
+    with torch.no_grad():  # non-zero offsets (some far outside the image) and masks
+        layer.conv_offset_mask.weight.normal_(0, scale)
+        layer.conv_offset_mask.bias.normal_(0, scale)
+        layer.bias.normal_()
+    return layer
+
+
+def _loop_forward(layer: DeformConv2d, x: torch.Tensor) -> torch.Tensor:
+    offset, mask = layer.offset_and_mask(x)
+    return _loop_dcn(x, offset, mask, layer.weight, layer.bias)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_pure_path_equals_the_loop_reference_values_and_gradients(dtype) -> None:
+    layer = _random_layer(dtype=dtype)
+    x = torch.randn(2, 3, 5, 6, dtype=dtype, requires_grad=True)
+    params = [x, layer.weight, layer.bias, *layer.conv_offset_mask.parameters()]
+    out = layer(x)
+    ref = _loop_forward(layer, x)
+    assert out.shape == (2, 4, 5, 6)
+    torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
+    probe = torch.randn_like(out)
+    grads = torch.autograd.grad((out * probe).sum(), params)
+    grads_ref = torch.autograd.grad((ref * probe).sum(), params)
+    for name, g, g_ref in zip(
+        ["input", "weight", "bias", "om.weight", "om.bias"], grads, grads_ref
+    ):
+        torch.testing.assert_close(g, g_ref, rtol=1e-5, atol=1e-5, msg=name)
+
+
+def test_offsets_are_interleaved_dy_dx_per_kernel_point() -> None:
+    """Shift only kernel point k = 1 (row 0, column 1) by dy = 1: its sample moves one row."""
+    x = torch.arange(1.0, 26.0).view(1, 1, 5, 5)
+    weight = torch.zeros(1, 1, 3, 3)
+    weight[0, 0, 0, 1] = 1.0  # reads input[y - 1, x]
+    offset = torch.zeros(1, 18, 5, 5)
+    mask = torch.ones(1, 9, 5, 5)
+    plain = deform_conv2d_torch(x, offset, mask, weight)
+    offset[:, 2] = 1.0  # channel 2k = dy of k = 1
+    moved_rows = deform_conv2d_torch(x, offset, mask, weight)
+    offset[:, 2] = 0.0
+    offset[:, 3] = 1.0  # channel 2k + 1 = dx of k = 1
+    moved_cols = deform_conv2d_torch(x, offset, mask, weight)
+    torch.testing.assert_close(plain[0, 0, 1:], x[0, 0, :-1])
+    torch.testing.assert_close(moved_rows[0, 0], x[0, 0])  # now reads input[y, x]
+    torch.testing.assert_close(moved_cols[0, 0, 1:, :-1], x[0, 0, :-1, 1:])
+
+
+def test_zero_offsets_and_unit_mask_equal_conv2d() -> None:
+    torch.manual_seed(1)
+    x, w, b = torch.randn(2, 5, 9, 7), torch.randn(6, 5, 3, 3), torch.randn(6)
+    offset, mask = torch.zeros(2, 18, 9, 7), torch.ones(2, 9, 9, 7)
+    out = deform_conv2d_torch(x, offset, mask, w, b, stride=1, padding=1, dilation=1)
+    torch.testing.assert_close(out, F.conv2d(x, w, b, padding=1), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("stride", "padding", "dilation"), [(2, 1, 1), (1, 2, 2), (1, 0, 1)])
+def test_other_geometries_equal_conv2d_and_the_loop(stride, padding, dilation) -> None:
+    torch.manual_seed(2)
+    x, w, b = torch.randn(1, 2, 7, 6, dtype=torch.float64), torch.randn(3, 2, 3, 3), torch.randn(3)
+    w, b = w.double(), b.double()
+    ref = F.conv2d(x, w, b, stride, padding, dilation)
+    ho, wo = ref.shape[2:]
+    offset = torch.zeros(1, 18, ho, wo, dtype=torch.float64)
+    mask = torch.ones(1, 9, ho, wo, dtype=torch.float64)
+    torch.testing.assert_close(
+        deform_conv2d_torch(x, offset, mask, w, b, stride, padding, dilation), ref
+    )
+    offset.normal_(0, 2)
+    mask.uniform_()
+    torch.testing.assert_close(
+        deform_conv2d_torch(x, offset, mask, w, b, stride, padding, dilation),
+        _loop_dcn(x, offset, mask, w, b, stride, padding, dilation),
+    )
+
+
+def test_samples_outside_the_image_contribute_nothing() -> None:
+    x = torch.ones(1, 1, 4, 4)
+    w = torch.ones(1, 1, 3, 3)
+    mask = torch.ones(1, 9, 4, 4)
+    far = torch.full((1, 18, 4, 4), 10.0)  # every sample 10 px below and right: outside
+    assert deform_conv2d_torch(x, far, mask, w).abs().max() == 0
+    edge = torch.full((1, 18, 4, 4), -1.0)  # out (0, 0), point (0, 0) samples (-2, -2): zero
+    out = deform_conv2d_torch(x, edge, mask, w)
+    assert out[0, 0, 0, 0] == 1.0  # only point (2, 2) lands inside, at pixel (0, 0)
+    half = torch.zeros(1, 18, 4, 4)
+    half[:, 0::2] = -0.5  # a row half-way to the -1 border: half of the value remains
+    out = deform_conv2d_torch(x, half, mask, w)
+    assert out[0, 0, 0, 1] == pytest.approx(3 * 0.5 + 3 * 1.0)
+
+
+def test_module_layout_and_initialisation() -> None:
+    torch.manual_seed(3)
+    layer = DeformConv2d(64, 32)
+    assert list(layer.state_dict()) == [
+        "weight",
+        "bias",
+        "conv_offset_mask.weight",
+        "conv_offset_mask.bias",
+    ]
+    assert layer.weight.shape == (32, 64, 3, 3)
+    assert layer.conv_offset_mask.weight.shape == (27, 64, 3, 3)
+    assert layer.weight.abs().max() <= 1 / math.sqrt(64 * 9)
+    assert layer.bias.abs().max() == 0 and layer.conv_offset_mask.weight.abs().max() == 0
+    x = torch.randn(1, 64, 6, 5)
+    torch.testing.assert_close(
+        layer(x), 0.5 * F.conv2d(x, layer.weight, padding=1), rtol=1e-5, atol=1e-5
+    )
+
+
+def test_backend_argument_is_checked(monkeypatch) -> None:
+    with pytest.raises(ValueError, match="backend: expected one of"):
+        DeformConv2d(2, 2, backend="cuda")
+    monkeypatch.setenv("MOTTRACK_PURE_DCN", "1")
+    assert resolve_backend("auto") == "torch"
+    if torchvision_deform_conv2d() is None:
+        monkeypatch.delenv("MOTTRACK_PURE_DCN")
+        assert resolve_backend("auto") == "torch"
+        with pytest.raises(RuntimeError, match="torchvision"):
+            resolve_backend("torchvision")
+
+
+def test_torchvision_fast_path_equals_the_pure_path() -> None:
+    """Runs wherever torchvision's deform_conv2d imports and works (the GPU machine); skipped
+    only when it does not."""
+    if torchvision_deform_conv2d() is None:
+        pytest.skip("torchvision.ops.deform_conv2d is not importable/working here")
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        layer = _random_layer(c_in=6, c_out=5, dtype=torch.float32).to(device)
+        x = torch.randn(2, 6, 11, 13, device=device, requires_grad=True)
+        offset, mask = layer.offset_and_mask(x)
+        args = (x, offset, mask, layer.weight, layer.bias)
+        pure = modulated_deform_conv2d(*args, backend="torch")
+        fast = modulated_deform_conv2d(*args, backend="torchvision")
+        torch.testing.assert_close(fast, pure, rtol=1e-4, atol=1e-4)
+        params = [x, layer.weight, *layer.conv_offset_mask.parameters()]
+        g_pure = torch.autograd.grad(pure.square().sum(), params)
+        g_fast = torch.autograd.grad(fast.square().sum(), params)
+        for g, h in zip(g_fast, g_pure):
+            torch.testing.assert_close(g, h, rtol=1e-3, atol=1e-3)
