@@ -9,6 +9,7 @@ paired with a track at a cost above the threshold (in track order).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -157,7 +158,15 @@ def matching_cascade(
     lv = np.asarray(levels).reshape(-1)
     if lv.shape[0] != c.shape[0]:
         raise ValueError(f"levels: expected {c.shape[0]} values (one per row), got {lv.shape[0]}")
-    unmatched = _index(cols, c.shape[1], "cols")
+    return cascade_trusted(c, threshold, lv, depth, _index(cols, c.shape[1], "cols"))
+
+
+def cascade_trusted(
+    c: NDArray[np.float64], threshold: float, lv: NDArray[Any], depth: int, unmatched: I64
+) -> Matching:
+    """:func:`matching_cascade` without input checks (a float64 matrix without NaN, ``(N,)``
+    levels, valid column indices): the per-frame path of :class:`~mottrack.deepsort.
+    DeepSortTracker`."""
     present = sorted({int(v) for v in lv.tolist() if 1 <= v <= depth})
     clipped = np.isfinite(threshold)
     if clipped:

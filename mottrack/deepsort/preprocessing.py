@@ -69,5 +69,7 @@ def select_detections(
         Indices into ``detections``.
     """
     xyxy, scores = detections.xyxy, detections.scores
+    if min_confidence == -np.inf and min_height <= 0 and nms_max_overlap >= 1.0:
+        return _score_order(scores)  # nothing to filter: only deep_sort's order
     kept = np.flatnonzero((scores >= min_confidence) & (xyxy[:, 3] - xyxy[:, 1] >= min_height))
     return kept[non_max_suppression(xyxy[kept], scores[kept], nms_max_overlap)]

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..association import iou_cost
-from ..association.cascade import matching_cascade, min_cost_matching
+from ..association.cascade import cascade_trusted, min_cost_matching
 from ..boxes import xyah_to_xyxy, xyxy_to_xyah
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
@@ -118,13 +118,6 @@ class DeepSortTracker(Tracker):
                 "Detections(..., embeddings=(N, D) array) or the frame to crop them from, "
                 "update(detections, frame=image)"
             )
-        if dets.embeddings is not None and len(dets):
-            norms = np.linalg.norm(dets.embeddings, axis=1)
-            if not (norms > 0).all():
-                raise ValueError(
-                    f"detections.embeddings: row {int(np.flatnonzero(norms <= 0)[0])} has zero "
-                    "norm (cosine distance undefined)"
-                )
         if dets.embeddings is not None and self._gallery is not None and len(dets):
             if dets.embeddings.shape[1] != self._gallery.dim:
                 raise ValueError(
@@ -136,7 +129,12 @@ class DeepSortTracker(Tracker):
         self, dets: Detections, rows: I64, frame: NDArray[np.uint8] | None
     ) -> NDArray[np.float32]:
         if dets.embeddings is not None:
-            return normalize_features(dets.embeddings[rows], "detections.embeddings")
+            emb = np.asarray(dets.embeddings[rows], dtype=np.float32)
+            norm = np.linalg.norm(emb, axis=1, keepdims=True)
+            if not (norm > 0).all():  # raised before any track changes
+                i = int(rows[np.flatnonzero(norm[:, 0] <= 0)[0]])
+                raise ValueError(f"detections.embeddings: row {i} has zero norm")
+            return emb / norm
         if rows.size == 0:
             return np.zeros((0, self._gallery.dim if self._gallery else 0), np.float32)
         emb = np.asarray(self.embedder(frame, dets.xyxy[rows]))
@@ -264,7 +262,9 @@ class DeepSortTracker(Tracker):
             # Pairs outside the gate cost GATED_COST whatever their appearance distance.
             cost = self._gallery.distance(confirmed, feats, inside).astype(np.float64)
             cost[~inside] = GATED_COST
-            res = matching_cascade(cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age)
+            res = cascade_trusted(
+                cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age, np.arange(n_det)
+            )
             cascade_matches = np.stack(
                 [confirmed[res.matches[:, 0]], res.matches[:, 1]], axis=1
             ).reshape(-1, 2)
