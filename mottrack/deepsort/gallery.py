@@ -123,11 +123,10 @@ class FeatureGallery:
         if t == 0 or m == 0:
             return np.zeros((t, m), np.float32)
         n, cap, _ = self.features.shape
-        if mask is not None:
+        dense_ns = t * cap * m * self.dim / 25  # multiply-adds, ~25 per ns
+        if mask is not None and dense_ns > 5000:  # a product per track costs ~5 us overhead
             busy = np.flatnonzero(mask.any(axis=1))
-            # A product per busy track costs ~5 us of overhead; one dense product costs
-            # t * cap * m * dim multiply-adds (~25 per ns). Take the cheaper.
-            if busy.size * 5000 < t * cap * m * self.dim / 25:
+            if busy.size * 5000 < dense_ns:
                 out = np.full((t, m), np.inf, np.float32)
                 for i in busy:
                     cols = np.flatnonzero(mask[i])

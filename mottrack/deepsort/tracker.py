@@ -130,7 +130,7 @@ class DeepSortTracker(Tracker):
     ) -> NDArray[np.float32]:
         if dets.embeddings is not None:
             emb = np.asarray(dets.embeddings[rows], dtype=np.float32)
-            norm = np.linalg.norm(emb, axis=1, keepdims=True)
+            norm = np.sqrt((emb * emb).sum(axis=1, keepdims=True))  # np.linalg.norm's sums
             if not (norm > 0).all():  # raised before any track changes
                 i = int(rows[np.flatnonzero(norm[:, 0] <= 0)[0]])
                 raise ValueError(f"detections.embeddings: row {i} has zero norm")

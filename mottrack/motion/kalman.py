@@ -206,17 +206,22 @@ class BatchedKalmanFilter(ABC):
         z = np.asarray(measurements, dtype=np.float64)
         if z.ndim != 2 or z.shape[1] != self.mdim:
             raise ValueError(f"measurements: expected shape (M, {self.mdim}), got {z.shape}")
+        self._check(mean, covariance)
+        if mean.shape[0] == 0 or z.shape[0] == 0:
+            return np.zeros((mean.shape[0], z.shape[0]))
+        d = 2 if only_position else self.mdim
+        block = covariance[:, :d, :d]
+        var = np.diagonal(block, axis1=1, axis2=2)
+        if np.count_nonzero(block) == np.count_nonzero(var):
+            # Diagonal S (the usual case, see update()): its Cholesky factor is sqrt(diag) and
+            # forward substitution is a division, the values a dense solve produces.
+            var = var + self.measurement_noise_diag(mean)[..., :d]
+            if (var > 0).all():
+                y = (z[None, :, :d] - mean[:, None, :d]) / np.sqrt(var)[:, None, :]
+                return (y * y).sum(axis=2)
         proj_mean, proj_cov = self.project(mean, covariance)
         if only_position:
             proj_mean, proj_cov, z = proj_mean[:, :2], proj_cov[:, :2, :2], z[:, :2]
-        if mean.shape[0] == 0 or z.shape[0] == 0:
-            return np.zeros((mean.shape[0], z.shape[0]))
-        diag = np.diagonal(proj_cov, axis1=1, axis2=2)
-        if np.count_nonzero(proj_cov) == diag.size and (diag > 0).all():
-            # Diagonal S (the usual case, see update()): its Cholesky factor is sqrt(diag) and
-            # forward substitution is a division, the values a dense solve produces.
-            y = (z[None, :, :] - proj_mean[:, None, :]) / np.sqrt(diag)[:, None, :]
-            return (y * y).sum(axis=2)
         chol = np.linalg.cholesky(proj_cov)  # (N, d, d), lower
         d = z[None, :, :] - proj_mean[:, None, :]  # (N, M, d)
         y = _solve_lower(chol, np.swapaxes(d, 1, 2))  # L y = d^T per track

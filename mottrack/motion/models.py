@@ -99,8 +99,11 @@ class ConstantVelocityXYAH(BatchedKalmanFilter):
     def __init__(
         self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160
     ) -> None:
-        self.std_weight_position = float(std_weight_position)
-        self.std_weight_velocity = float(std_weight_velocity)
+        self.std_weight_position = wp = float(std_weight_position)
+        self.std_weight_velocity = wv = float(std_weight_velocity)
+        # Per-entry multipliers of the height (``h * w`` is ``w * h`` exactly, deep_sort's form).
+        self._q_weights = np.array([wp, wp, 0.0, wp, wv, wv, 0.0, wv])
+        self._r_weights = np.array([wp, wp, 0.0, wp])
 
     def initiate(self, measurements: ArrayLike) -> tuple[F64, F64]:
         """Zero-velocity states with height-scaled covariance; see the class docstring."""
@@ -119,22 +122,13 @@ class ConstantVelocityXYAH(BatchedKalmanFilter):
 
     def process_noise_diag(self, mean: F64) -> F64:
         """Diagonal of the height-scaled ``Q``, shape (N, 8)."""
-        std = np.empty((mean.shape[0], 8))
-        std[:, 0] = self.std_weight_position * mean[:, 3]
-        std[:, 1] = std[:, 0]
+        std = mean[:, 3:4] * self._q_weights
         std[:, 2] = 1e-2
-        std[:, 3] = std[:, 0]
-        std[:, 4] = self.std_weight_velocity * mean[:, 3]
-        std[:, 5] = std[:, 4]
         std[:, 6] = 1e-5
-        std[:, 7] = std[:, 4]
         return np.square(std, out=std)
 
     def measurement_noise_diag(self, mean: F64) -> F64:
         """Diagonal of the height-scaled ``R``, shape (N, 4)."""
-        std = np.empty((mean.shape[0], 4))
-        std[:, 0] = self.std_weight_position * mean[:, 3]
-        std[:, 1] = std[:, 0]
+        std = mean[:, 3:4] * self._r_weights
         std[:, 2] = 1e-1
-        std[:, 3] = std[:, 0]
         return np.square(std, out=std)
