@@ -66,7 +66,11 @@ def _cmd_track(args: argparse.Namespace) -> int:
     root = det.parent.parent if det.parent.name == "det" else det.parent
     features = None if args.features is None else Path(args.features).resolve()
     seq = MOTSequence(root, det_file=det.resolve(), features=features, min_score=args.min_score)
-    tracker = create_tracker(args.tracker, **parse_params(args.tracker, args.param))
+    params = parse_params(args.tracker, args.param)
+    fields = get_tracker_class(args.tracker).config_class.__dataclass_fields__
+    if "frame_rate" in fields and "frame_rate" not in params:
+        params["frame_rate"] = seq.info.frame_rate  # seqinfo.ini's frameRate
+    tracker = create_tracker(args.tracker, **params)
     frames = seq.frames()
     if args.images:
         frames = ((f, d, seq.read_image(f)) for f, d in seq.frames())

@@ -139,3 +139,15 @@ def test_track_deepsort_with_features_and_with_images(
         == 0
     )
     assert load_mot_txt(out2).shape[0] > 20
+
+
+def test_track_fairmot_takes_frame_rate_from_seqinfo(shared_root: Path, tmp_path: Path) -> None:
+    seq = shared_root / "data" / "MOT17" / "train" / "MOT17-05-FRCNN"  # 14 frames/s
+    out = tmp_path / "fm.txt"
+    argv = ["track", "--tracker", "fairmot", "--det", str(seq / "det" / "det.txt"), "--quiet"]
+    feats = ["--features", str(seq / "det" / "MOT17-05-FRCNN.deepsort_feat128.npy")]
+    assert main([*argv, *feats, "--min-score", "0.4", "--out", str(out)]) == 0
+    ref = load_mot_txt(shared_root / "reference" / "fairmot_assoc" / "MOT17" / "MOT17-05-FRCNN.txt")
+    got = load_mot_txt(out)
+    got, ref = got[np.lexsort(got[:, :2].T[::-1])], ref[np.lexsort(ref[:, :2].T[::-1])]
+    np.testing.assert_allclose(got[:, :6], ref[:, :6], atol=0.011)
