@@ -18,10 +18,16 @@ scenes with simulated features, against ``deep-sort-realtime==1.3.2`` (``pip ins
 embedder=None).update_tracks(raw_detections, embeds=...)``). Outputs (confirmed tracks with
 ``time_since_update <= 1``, Kalman boxes) are compared per frame with IDs up to a bijection.
 
+``--tracker fairmot``: FairMOT's association alone on the same MOT17 detections and features
+(score >= 0.4, the input convention of ``reference/fairmot_assoc``; frame rate 30) and on
+synthetic scenes with simulated features. FairMOT has no installable package, so there is no
+same-run original; ``reference/fairmot_assoc/run_info.json`` records its loop speed.
+
 Example::
 
     python benchmarks/speed.py --repeat 5 --json results/speed.json
     python benchmarks/speed.py --tracker deepsort --objects 10 100 --json results/speed_ds.json
+    python benchmarks/speed.py --tracker fairmot --objects 10 100 300 --json results/speed_fm.json
 """
 
 # ruff: noqa: E402  (the BLAS thread count must be set before numpy is imported)
@@ -68,13 +74,13 @@ def load_mot15() -> list[Frames]:
     return [[d for _, d in MOTSequence(p).frames()] for p in sequence_dirs(root)]
 
 
-def load_mot17_features() -> list[Frames]:
+def load_mot17_features(min_score: float = 0.3) -> list[Frames]:
     root = shared_root() / "data" / "MOT17" / "train"
     seqs = []
     for p in sequence_dirs(root):
         feats = p / "det" / f"{p.name}.deepsort_feat128.npy"
         if feats.is_file():
-            seq = MOTSequence(p, features=feats, min_score=0.3)
+            seq = MOTSequence(p, features=feats, min_score=min_score)
             seqs.append([d for _, d in seq.frames()])
     return seqs
 
@@ -213,7 +219,7 @@ def same_output(ours: list[np.ndarray], theirs: list[np.ndarray], bijection: boo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tracker", choices=("sort", "deepsort"), default="sort")
+    parser.add_argument("--tracker", choices=("sort", "deepsort", "fairmot"), default="sort")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scaling-frames", type=int, default=100)
     parser.add_argument("--scaling-repeat", type=int, default=3, help="repeats for scaling cases")
@@ -223,12 +229,17 @@ def main() -> None:
 
     ours = mottrack_runner(args.tracker)
     deepsort = args.tracker == "deepsort"
-    original = original_deepsort() if deepsort else original_sort()
-    real = load_mot17_features() if deepsort else load_mot15()
-    real_name = f"MOT17 + features ({len(real)} seqs)" if deepsort else "MOT15 train (11 seqs)"
+    features = args.tracker != "sort"
+    original = {"sort": original_sort, "deepsort": original_deepsort}.get(args.tracker)
+    original = original() if original else None
+    if features:
+        real = load_mot17_features(0.3 if deepsort else 0.4)
+        real_name = f"MOT17 + features ({len(real)} seqs)"
+    else:
+        real, real_name = load_mot15(), "MOT15 train (11 seqs)"
     cases: list[tuple[str, list[Frames]]] = [(real_name, real)]
     cases += [
-        (f"synthetic {n} obj/frame", synthetic(n, args.scaling_frames, features=deepsort))
+        (f"synthetic {n} obj/frame", synthetic(n, args.scaling_frames, features=features))
         for n in args.objects
     ]
     rows, report = [], []
@@ -259,15 +270,17 @@ def main() -> None:
                 round(entry["detections_per_frame"], 1),
                 round(entry["mottrack_fps"]),
                 round(entry["mottrack_peak_mib"], 2),
-                round(entry.get("original_fps", float("nan"))),
-                round(entry.get("original_peak_mib", float("nan")), 2),
+                round(entry["original_fps"]) if "original_fps" in entry else "-",
+                round(entry["original_peak_mib"], 2) if "original_fps" in entry else "-",
                 f"{entry['speedup']:.2f}x" if "speedup" in entry else "-",
                 entry.get("identical_output", "-"),
             ]
         )
-    if original is None:
+    if original is None and args.tracker in ORIGINAL_PACKAGE:
         package = ORIGINAL_PACKAGE[args.tracker]
         print(f"original {args.tracker} not installed: pip install --no-deps {package}")
+    elif original is None:
+        print(f"no installable original {args.tracker}: see reference/*/run_info.json")
     print_table(
         [
             "case",
