@@ -15,8 +15,9 @@ As FairMOT's ``models/decode.py::mot_decode`` and ``JDETracker.update``:
    the whole map (``F.normalize(id, dim=1)``) before gathering; normalising the gathered vectors is
    the same per-vector operation on 500 vectors instead of every cell.
 
-A box with ``x2 < x1`` or ``y2 < y1`` (negative ltrb, seen only from untrained weights) cannot
-be a :class:`Detections` row and is dropped; FairMOT would pass it on.
+A box with ``x2 <= x1`` or ``y2 <= y1`` (negative or zero ltrb, seen only from untrained weights)
+is dropped: it cannot be a :class:`Detections` row, or its aspect ratio ``w / h`` is undefined in
+the Kalman state. FairMOT would pass it on.
 """
 
 from __future__ import annotations
@@ -146,8 +147,8 @@ def decode_frames(
     result = []
     for i, box in enumerate(boxes):
         frame_xyxy = output_to_frame(xyxy_np[i], box, down_ratio)
-        keep = (scores_np[i] > thres) & (frame_xyxy[:, 2] >= frame_xyxy[:, 0])
-        keep &= frame_xyxy[:, 3] >= frame_xyxy[:, 1]
+        keep = (scores_np[i] > thres) & (frame_xyxy[:, 2] > frame_xyxy[:, 0])
+        keep &= frame_xyxy[:, 3] > frame_xyxy[:, 1]
         result.append(
             Detections(
                 frame_xyxy[keep],

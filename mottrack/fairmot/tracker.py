@@ -65,6 +65,10 @@ class FairMOTTracker(Tracker):
     Parameters
     ----------
     config : FairMOTConfig, optional
+    detector : callable, optional
+        ``frame -> Detections`` with embeddings, used by ``update(frame=...)`` (default: the
+        network built from ``config.weights``, :class:`~mottrack.fairmot.detector.
+        FairMOTDetector`).
     **overrides
         :class:`FairMOTConfig` fields.
     """
@@ -73,9 +77,13 @@ class FairMOTTracker(Tracker):
     config: FairMOTConfig
     requires_embeddings = True
 
-    def __init__(self, config: Any = None, **overrides: Any) -> None:
+    def __init__(self, config: Any = None, *, detector: Any = None, **overrides: Any) -> None:
+        if detector is not None and not callable(detector):
+            raise TypeError(
+                f"detector: expected a callable frame -> Detections, got {type(detector)}"
+            )
         super().__init__(config, **overrides)
-        self._detector: Any = None
+        self._detector: Any = detector
 
     def _reset(self) -> None:
         self._kf = ConstantVelocityXYAH()
@@ -98,22 +106,22 @@ class FairMOTTracker(Tracker):
     def detector(self) -> Any:
         """The network detector (built from ``config.weights`` on first use), or None."""
         if self._detector is None and self.config.weights is not None:
-            from .inference import FairMOTDetector
+            from .detector import FairMOTDetector
 
             cfg = self.config
             self._detector = FairMOTDetector(
                 cfg.weights,
-                arch=cfg.arch,
                 input_size=cfg.input_size,
                 conf_thres=cfg.det_thresh,
                 device=cfg.device,
-                half=cfg.half,
+                half=cfg.half or False,
+                arch=cfg.arch,
             )
         return self._detector
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         if dets is None:
-            if frame is None or self.config.weights is None:
+            if frame is None or (self.config.weights is None and self._detector is None):
                 raise ValueError(
                     "FairMOTTracker.update: pass detections=Detections(..., embeddings=...) "
                     "or, with a network (create_tracker('fairmot', weights=PATH)), frame=image"
