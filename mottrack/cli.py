@@ -1,4 +1,4 @@
-"""The ``mottrack`` command: ``demo``, ``track``, ``eval`` and ``train reid``."""
+"""The ``mottrack`` command: ``demo``, ``track``, ``eval``, ``train reid|fairmot``."""
 
 from __future__ import annotations
 
@@ -150,6 +150,71 @@ def _cmd_train_reid(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train_fairmot(args: argparse.Namespace) -> int:
+    try:
+        from .fairmot.train import train_fairmot
+    except ImportError as exc:
+        print(
+            f"mottrack train fairmot: error: needs PyTorch ({exc}); pip install mottrack[torch]",
+            file=sys.stderr,
+        )
+        return 2
+    options = {
+        "epochs": 30 if args.epochs is None else args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "lr_step": tuple(args.lr_step),
+        "input_size": tuple(args.input_size),
+        "arch": args.arch,
+        "seed": args.seed,
+        "num_workers": args.workers,
+        "amp": args.amp,
+        "grad_clip": args.grad_clip,
+        "max_steps": args.max_steps,
+    }
+    if args.resume:  # the checkpoint's options hold; only the epoch total may grow
+        options = {} if args.epochs is None else {"epochs": args.epochs}
+    result = train_fairmot(
+        args.data,
+        args.out,
+        device=args.device,
+        resume=args.resume,
+        weights=args.weights,
+        progress=not args.quiet,
+        **options,
+    )
+    last = f", last loss {result.losses[-1]:.4f}" if result.losses else ""
+    print(
+        f"{result.epochs} epochs, {result.steps} steps{last}, "
+        f"{result.images_per_s:.1f} images/s -> {result.checkpoint}"
+    )
+    return 0
+
+
+def _add_train_fairmot(what: Any) -> None:
+    fm = what.add_parser(
+        "fairmot", help="train the FairMOT network (needs torch; torchrun for DDP)"
+    )
+    fm.add_argument("--data", required=True, help="data config JSON (FairMOT's layout)")
+    fm.add_argument("--out", required=True, metavar="DIR", help="checkpoints and log.csv")
+    fm.add_argument("--epochs", type=int, default=None, help="total epochs (default 30)")
+    fm.add_argument("--batch-size", type=int, default=12, help="images per process (default 12)")
+    fm.add_argument("--lr", type=float, default=None, help="default 1e-4 x global batch / 12")
+    fm.add_argument("--lr-step", type=int, nargs="+", default=[20], help="decay epochs (20)")
+    fm.add_argument("--input-size", type=int, nargs=2, default=(1088, 608), metavar=("W", "H"))
+    fm.add_argument("--arch", default="dla34", choices=("dla34", "dla34_tiny"))
+    fm.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    fm.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"))
+    fm.add_argument("--grad-clip", type=float, default=None, help="max gradient norm")
+    fm.add_argument("--workers", type=int, default=0, help="DataLoader workers (default 0)")
+    fm.add_argument("--seed", type=int, default=0)
+    fm.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
+    fm.add_argument("--resume", metavar="CKPT", help="continue exactly from this checkpoint")
+    fm.add_argument("--weights", metavar="CKPT", help="initial weights (e.g. fairmot_dla34.pth)")
+    fm.add_argument("--quiet", action="store_true", help="no progress bar")
+    fm.set_defaults(func=_cmd_train_fairmot)
+
+
 def _add_train(sub: Any) -> None:
     train = sub.add_parser("train", help="train a network")
     what = train.add_subparsers(dest="network", required=True)
@@ -187,6 +252,7 @@ def _add_train(sub: Any) -> None:
     )
     reid.add_argument("--quiet", action="store_true", help="no progress bar")
     reid.set_defaults(func=_cmd_train_reid)
+    _add_train_fairmot(what)
 
 
 def build_parser() -> argparse.ArgumentParser:

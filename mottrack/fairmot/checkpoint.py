@@ -119,6 +119,7 @@ def save_checkpoint(
     epoch: int,
     optimizer: torch.optim.Optimizer | None = None,
     official_layout: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``{"epoch", "state_dict"(, "optimizer")}`` atomically (temporary file, then
     ``os.replace``), so a crash never leaves a truncated file at ``path``.
@@ -129,6 +130,9 @@ def save_checkpoint(
         Also write ``base.fc.weight`` ``[1000, C5, 1, 1]`` and ``base.fc.bias`` ``[1000]`` as
         zeros (after the other ``base.*`` keys), so that FairMOT's own code, and any strict loader
         of its model, can read the file. :func:`load_checkpoint` reads either layout.
+    extra : mapping, optional
+        More top-level entries (a trainer's loss, scheduler and config); loaders that only read
+        ``state_dict`` and ``optimizer``, FairMOT's included, ignore them.
     """
     state = model.state_dict()
     if official_layout:
@@ -136,6 +140,10 @@ def save_checkpoint(
     obj: dict[str, Any] = {"epoch": int(epoch), "state_dict": state}
     if optimizer is not None:
         obj["optimizer"] = optimizer.state_dict()
+    for key, value in (extra or {}).items():
+        if key in obj:
+            raise ValueError(f"extra: key {key!r} is reserved for the official layout")
+        obj[key] = value
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -1,0 +1,355 @@
+"""Train FairMOT: one process, several GPUs or several nodes (``torchrun``), or the CPU.
+
+:func:`train_fairmot` runs FairMOT's recipe: Adam (``1e-4`` for 12 images, scaled with the global
+batch), step decay by 0.1 at ``lr_step``, the multi-task loss of :mod:`mottrack.fairmot.losses`
+whose classifier and uncertainty weights are trained with the network. Launched by ``torchrun``
+(``WORLD_SIZE > 1`` in the environment) it joins the process group (``nccl`` on CUDA, ``gloo`` on
+CPU) and wraps the model in ``DistributedDataParallel``; every rank sees its own shard of each
+epoch (``DistributedSampler``, seeded by ``seed`` and the epoch). Mixed precision on CUDA.
+
+Rank 0 writes, under ``out``:
+
+- ``model_last.pth`` after every epoch (atomically: a crash never leaves a torn file), in the
+  official layout ``{'epoch', 'state_dict', 'optimizer'}`` (with the unused ``base.fc`` keys, so
+  FairMOT's own code loads it) plus ``loss``, ``scheduler``, ``step`` and ``config`` for an exact
+  ``resume``; an interrupted run loses at most the current epoch;
+- ``log.csv``: one row per step (losses, learning rate, images/s), appended on resume;
+- ``rank<r>.json`` (every rank): steps, final loss and a digest of the weights.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from tqdm import tqdm
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .losses import FairMOTLoss
+from .model import build_model
+from .train_config import FairMOTTrainConfig
+
+__all__ = ["FairMOTTrainResult", "train_fairmot"]
+
+CHECKPOINT = "model_last.pth"
+LOG_FIELDS = ["epoch", "step", "loss", "hm", "wh", "off", "id", "s_det", "s_id", "lr", "img_s"]
+
+
+@dataclass(frozen=True)
+class FairMOTTrainResult:
+    """Outcome of :func:`train_fairmot` on this rank.
+
+    Attributes
+    ----------
+    checkpoint : Path
+        ``model_last.pth``.
+    losses : list of float
+        Total loss of every step this call ran.
+    steps : int
+        Steps done in total (including those before a resume).
+    epochs : int
+        Epochs completed.
+    images_per_s : float
+        Mean global training throughput of this call (images of all ranks per second).
+    digest : str
+        SHA-256 of the network's weights at the end (equal on every rank under DDP).
+    """
+
+    checkpoint: Path
+    losses: list[float]
+    steps: int
+    epochs: int
+    images_per_s: float
+    digest: str
+
+
+class _Trainable(nn.Module):
+    """Network and loss as one module, so DDP also synchronises the loss's parameters."""
+
+    def __init__(self, model: nn.Module, criterion: FairMOTLoss) -> None:
+        super().__init__()
+        self.model, self.criterion = model, criterion
+
+    def forward(
+        self, images: torch.Tensor, batch: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        return self.criterion(self.model(images), batch)
+
+
+@contextmanager
+def _process_group(device: str) -> Iterator[tuple[int, int, torch.device]]:
+    """Join the ``torchrun`` process group if there is one; yield rank, world size, device."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device: {device!r} requested but CUDA is not available")
+        dev = torch.device("cuda", local if world > 1 else torch.device(device).index or 0)
+        torch.cuda.set_device(dev)
+    else:
+        dev = torch.device(device)
+    if world > 1:
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    try:
+        yield rank, world, dev
+    finally:
+        if world > 1:
+            dist.destroy_process_group()
+
+
+def _amp_dtype(amp: str, dev: torch.device) -> torch.dtype | None:
+    if amp == "off" or dev.type != "cuda":
+        if amp in ("bf16", "fp16") and dev.type != "cuda":
+            raise ValueError(f"amp: {amp!r} needs a CUDA device, got {dev}")
+        return None
+    if amp == "fp16" or (amp == "auto" and not torch.cuda.is_bf16_supported()):
+        return torch.float16
+    return torch.bfloat16
+
+
+def weights_digest(model: nn.Module) -> str:
+    """SHA-256 over the model's state dict (names, then raw bytes in order)."""
+    h = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def _make_dataset(data: Any, cfg: FairMOTTrainConfig) -> Dataset:
+    if isinstance(data, Dataset):
+        return data
+    from .data.dataset import JDEDataset
+
+    return JDEDataset(data, input_size=cfg.input_size, augment=cfg.augment, seed=cfg.seed)
+
+
+def train_fairmot(
+    data: Any,
+    out: str | os.PathLike[str],
+    config: FairMOTTrainConfig | None = None,
+    *,
+    device: str = "auto",
+    resume: str | os.PathLike[str] | None = None,
+    weights: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    **overrides: Any,
+) -> FairMOTTrainResult:
+    """Train (or continue training) the FairMOT network.
+
+    Parameters
+    ----------
+    data : str, path or Dataset
+        A data config JSON in FairMOT's layout (see :mod:`mottrack.fairmot.data`), or a dataset
+        with ``num_ids`` (``nID``) and ``set_epoch(epoch)`` returning FairMOT target dicts.
+    out : path
+        Output folder (checkpoints, log).
+    config : FairMOTTrainConfig, optional
+        Built from ``overrides`` when omitted.
+    device : str
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    resume : path, optional
+        A checkpoint of this trainer: model, loss, optimizer, scheduler, epoch and step
+        continue from it (its config is used; ``overrides`` may only raise ``epochs``).
+    weights : path, optional
+        Initial network weights (e.g. an official FairMOT checkpoint to fine-tune).
+    progress : bool
+        Show a progress bar on rank 0.
+
+    Returns
+    -------
+    FairMOTTrainResult
+    """
+    state: dict[str, Any] = {}
+    if resume is not None:
+        state = torch.load(resume, map_location="cpu", weights_only=True)
+        if "mottrack" not in state:
+            raise ValueError(f"resume: {resume} is not a checkpoint of this trainer (no config)")
+        saved = dict(state["mottrack"]["config"])
+        saved["lr_step"], saved["input_size"] = tuple(saved["lr_step"]), tuple(saved["input_size"])
+        config = FairMOTTrainConfig(**{**saved, **overrides})
+    elif config is None:
+        config = FairMOTTrainConfig(**overrides)
+    cfg = config
+    out_dir = Path(out)
+    with _process_group(device) as (rank, world, dev):
+        torch.manual_seed(cfg.seed)
+        dataset = _make_dataset(data, cfg)
+        num_ids = int(getattr(dataset, "num_ids", getattr(dataset, "nID", 0)))
+        heads = {"hm": 1, "wh": 4, "id": cfg.reid_dim, "reg": 2}
+        model = build_model(cfg.arch, heads, weights=weights)
+        crit = FairMOTLoss(num_ids, emb_dim=cfg.reid_dim)
+        trainable = _Trainable(model, crit).to(dev)
+        channels_last = dev.type == "cuda" if cfg.channels_last is None else cfg.channels_last
+        if channels_last:
+            trainable = trainable.to(memory_format=torch.channels_last)
+        lr = cfg.learning_rate(world)
+        optimizer = torch.optim.Adam(
+            [{"params": model.parameters()}, {"params": crit.parameters()}], lr=lr
+        )
+        scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(cfg.lr_step), 0.1)
+        start_epoch, step = 0, 0
+        if state:
+            load_checkpoint(model, resume)  # strict, with the official-layout handling
+            crit.load_state_dict(state["loss"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            start_epoch, step = int(state["epoch"]), int(state["mottrack"]["step"])
+        ddp = nn.parallel.DistributedDataParallel(trainable) if world > 1 else trainable
+        sampler = DistributedSampler(
+            dataset, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed, drop_last=True
+        )
+        loader = DataLoader(
+            dataset,
+            batch_size=cfg.batch_size,
+            sampler=sampler,
+            num_workers=cfg.num_workers,
+            pin_memory=dev.type == "cuda",
+            drop_last=True,
+            persistent_workers=cfg.num_workers > 0,
+        )
+        if len(loader) == 0:
+            raise ValueError(
+                f"data: {len(dataset)} images are fewer than one batch of {cfg.batch_size} per "
+                f"process ({world} processes)"
+            )
+        amp = _amp_dtype(cfg.amp, dev)
+        scaler = torch.amp.GradScaler("cuda", enabled=amp == torch.float16)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        log = _Log(out_dir / "log.csv", append=bool(state)) if rank == 0 else None
+        losses: list[float] = []
+        images, seconds = 0, 0.0
+        epoch = start_epoch
+        try:
+            for epoch in range(start_epoch, cfg.epochs):
+                sampler.set_epoch(epoch)
+                if hasattr(dataset, "set_epoch"):
+                    dataset.set_epoch(epoch)
+                bar = tqdm(
+                    loader,
+                    desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                    disable=not progress or rank != 0,
+                    unit="batch",
+                )
+                finished = True
+                for batch in bar:
+                    if cfg.max_steps is not None and step >= cfg.max_steps:
+                        finished = False
+                        break
+                    tic = time.perf_counter()
+                    batch = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
+                    images_in = batch.pop("input")
+                    if channels_last:
+                        images_in = images_in.contiguous(memory_format=torch.channels_last)
+                    with torch.autocast(
+                        dev.type, dtype=amp or torch.float32, enabled=amp is not None
+                    ):
+                        loss, parts = ddp(images_in, batch)
+                    optimizer.zero_grad(set_to_none=True)
+                    scaler.scale(loss).backward()
+                    if cfg.grad_clip is not None:
+                        scaler.unscale_(optimizer)
+                        nn.utils.clip_grad_norm_(trainable.parameters(), cfg.grad_clip)
+                    scaler.step(optimizer)
+                    scaler.update()
+                    if dev.type == "cuda":
+                        torch.cuda.synchronize(dev)
+                    dt = time.perf_counter() - tic
+                    step += 1
+                    images += cfg.batch_size * world
+                    seconds += dt
+                    losses.append(float(loss.detach()))
+                    rate = cfg.batch_size * world / dt
+                    bar.set_postfix(loss=f"{losses[-1]:.3f}", img_s=f"{rate:.1f}")
+                    if log is not None:
+                        log.write(epoch + 1, step, losses[-1], parts, crit, optimizer, rate)
+                if not finished:
+                    break
+                scheduler.step()
+                if rank == 0:
+                    _save(out_dir, model, crit, optimizer, scheduler, epoch + 1, step, cfg)
+            else:
+                epoch = cfg.epochs
+            if rank == 0 and epoch < cfg.epochs:  # stopped by max_steps inside an epoch
+                _save(out_dir, model, crit, optimizer, scheduler, epoch, step, cfg)
+        finally:
+            if log is not None:
+                log.close()
+        digest = weights_digest(model)
+        summary = {"rank": rank, "world_size": world, "steps": step, "losses": losses}
+        summary["digest"] = digest
+        (out_dir / f"rank{rank}.json").write_text(json.dumps(summary))
+        return FairMOTTrainResult(
+            out_dir / CHECKPOINT,
+            losses,
+            step,
+            epoch,
+            images / seconds if seconds else 0.0,
+            digest,
+        )
+
+
+def _save(
+    out_dir: Path,
+    model: nn.Module,
+    crit: FairMOTLoss,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    epoch: int,
+    step: int,
+    cfg: FairMOTTrainConfig,
+) -> None:
+    extra = {
+        "loss": crit.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "mottrack": {"step": step, "config": asdict(cfg)},
+    }
+    save_checkpoint(
+        out_dir / CHECKPOINT, model, epoch, optimizer, official_layout=True, extra=extra
+    )
+
+
+class _Log:
+    """``log.csv``: a header once, then one flushed row per step."""
+
+    def __init__(self, path: Path, append: bool) -> None:
+        new = not (append and path.exists())
+        self._file = path.open("w" if new else "a", newline="")
+        self._csv = csv.writer(self._file)
+        if new:
+            self._csv.writerow(LOG_FIELDS)
+
+    def write(
+        self,
+        epoch: int,
+        step: int,
+        loss: float,
+        parts: dict[str, torch.Tensor],
+        crit: FairMOTLoss,
+        optimizer: torch.optim.Optimizer,
+        rate: float,
+    ) -> None:
+        row = [epoch, step, f"{loss:.6f}"]
+        row += [f"{float(parts[k]):.6f}" for k in ("hm", "wh", "off", "id")]
+        row += [f"{float(crit.s_det):.5f}", f"{float(crit.s_id):.5f}"]
+        row += [f"{optimizer.param_groups[0]['lr']:.3g}", f"{rate:.2f}"]
+        self._csv.writerow(row)
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
