@@ -1,0 +1,99 @@
+"""Atomic file writes: a temp file beside the target, then ``os.replace``.
+
+A reader never sees a half-written file: either the old one or the new one. Used for label files,
+image lists, data configs, extracted frames and linked or copied images.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["atomic_write_bytes", "atomic_write_image", "atomic_write_text", "place_file"]
+
+LINK_MODES = ("symlink", "hardlink", "copy")
+
+
+def _atomic(path: Path, fill: Callable[[str], None]) -> None:
+    """Create ``path`` by calling ``fill(tmp)`` on a fresh temp name beside it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        fill(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (mode 0644)."""
+
+    def fill(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+
+    _atomic(Path(path), fill)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` as UTF-8 with ``\\n`` line endings to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_image(
+    path: str | os.PathLike[str], image: NDArray[np.uint8], params: Sequence[int] = ()
+) -> None:
+    """Encode ``image`` (H, W, 3) uint8 BGR by the file extension of ``path`` (with OpenCV
+    ``imencode`` ``params``) and write it atomically.
+
+    Raises
+    ------
+    ValueError
+        If OpenCV cannot encode the image for that extension.
+    """
+    path = Path(path)
+    ok, buf = cv2.imencode(path.suffix or ".jpg", image, list(params))
+    if not ok:
+        raise ValueError(f"path: OpenCV could not encode an image as {path.suffix!r}: {path}")
+    atomic_write_bytes(path, buf.tobytes())
+
+
+def place_file(src: str | os.PathLike[str], dst: str | os.PathLike[str], mode: str) -> None:
+    """Put ``src`` at ``dst`` atomically as a ``"symlink"`` (absolute target), ``"hardlink"``
+    or ``"copy"``; an existing ``dst`` is replaced.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``src`` is not a file.
+    ValueError
+        For an unknown ``mode``.
+    """
+    if mode not in LINK_MODES:
+        raise ValueError(f"link: expected one of {LINK_MODES}, got {mode!r}")
+    src = Path(src).resolve()
+    if not src.is_file():
+        raise FileNotFoundError(f"image file not found: {src}")
+
+    def fill(tmp: str) -> None:
+        os.unlink(tmp)
+        if mode == "symlink":
+            os.symlink(src, tmp)
+        elif mode == "hardlink":
+            os.link(src, tmp)
+        else:
+            shutil.copyfile(src, tmp)
+            os.chmod(tmp, 0o644)
+
+    _atomic(Path(dst), fill)
