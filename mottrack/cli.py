@@ -1,4 +1,4 @@
-"""The ``mottrack`` command: ``demo``, ``track``, ``eval``, ``train reid|fairmot``."""
+"""The ``mottrack`` command: ``demo``, ``track``, ``eval``, ``train reid|fairmot``, ``convert``."""
 
 from __future__ import annotations
 
@@ -255,6 +255,55 @@ def _add_train(sub: Any) -> None:
     _add_train_fairmot(what)
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .fairmot.data.convert import convert_mot
+    from .fairmot.data.video import convert_video
+
+    if args.source == "mot":
+        result = convert_mot(
+            args.seq, args.out, name=args.name or "mot", link=args.link, gt_format=args.gt_format
+        )
+    else:
+        frames = None if args.frames is None else tuple(args.frames)
+        result = convert_video(
+            args.video,
+            args.gt,
+            args.out,
+            name=args.name,
+            frames=frames,
+            scale=args.scale,
+            gt_format=args.gt_format,
+        )
+    first, last = result.identities
+    print(
+        f"{result.num_images} images, {result.num_boxes} boxes, identities {first}..{last} "
+        f"-> {result.list_file} (data config {result.data_config})"
+    )
+    return 0
+
+
+def _add_convert(sub: Any) -> None:
+    convert = sub.add_parser("convert", help="convert data to the JDE layout (FairMOT training)")
+    source = convert.add_subparsers(dest="source", required=True)
+    mot = source.add_parser("mot", help="MOTChallenge sequences (seqinfo.ini, gt/gt.txt, img1/)")
+    mot.add_argument("--seq", nargs="+", required=True, metavar="DIR", help="sequence folders")
+    mot.add_argument(
+        "--link", default="symlink", choices=("symlink", "hardlink", "copy"), help="image placing"
+    )
+    video = source.add_parser("video", help="a video file plus a MOTChallenge gt file")
+    video.add_argument("--video", required=True, metavar="FILE")
+    video.add_argument("--gt", required=True, metavar="FILE", help="gt.txt (MOT15 or MOT16/17)")
+    video.add_argument("--scale", type=float, default=1.0, help="gt box scale (default 1)")
+    video.add_argument(
+        "--frames", type=int, nargs=2, metavar=("A", "B"), help="first and last frame (1-based)"
+    )
+    for parser in (mot, video):
+        parser.add_argument("--out", required=True, metavar="DIR", help="output root")
+        parser.add_argument("--name", help="dataset name (<out>/<name>.train and .json)")
+        parser.add_argument("--gt-format", default="auto", choices=("auto", "mot17", "mot15"))
+        parser.set_defaults(func=_cmd_convert)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mottrack`` command."""
     parser = argparse.ArgumentParser(prog="mottrack", description=__doc__)
@@ -293,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_eval)
 
     _add_train(sub)
+    _add_convert(sub)
     return parser
 
 
