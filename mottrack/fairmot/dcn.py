@@ -157,7 +157,7 @@ def deform_conv2d_torch(
     base_x = torch.arange(wo, device=input.device, dtype=dtype) * sw - pw
     ky = (kh_idx * dh).repeat_interleave(kw)
     kx = (kw_idx * dw).repeat(kh)
-    offset = offset.to(dtype).view(b, k, 2, ho, wo)
+    offset = offset.to(dtype).reshape(b, k, 2, ho, wo)
     y = base_y.view(1, 1, ho, 1) + ky.view(1, k, 1, 1) + offset[:, :, 0]
     x = base_x.view(1, 1, 1, wo) + kx.view(1, k, 1, 1) + offset[:, :, 1]
     # grid_sample with align_corners=False reads pixel p at normalised (2p + 1) / size - 1 and
@@ -169,11 +169,21 @@ def deform_conv2d_torch(
         mode="bilinear",
         padding_mode="zeros",
         align_corners=False,
-    )
-    cols = sampled.view(b, c, k, ho, wo) * mask.view(b, 1, k, ho, wo)
-    out = torch.matmul(weight.reshape(out_c, c * k), cols.reshape(b, c * k, ho * wo))
-    out = out.view(b, out_c, ho, wo)
-    return out if bias is None else out + bias.view(1, out_c, 1, 1)
+    ).view(b, c, k, ho, wo)
+    mask = mask.reshape(b, 1, k, ho, wo)
+    if sampled.requires_grad or mask.requires_grad:
+        cols = sampled * mask
+    else:  # inference: no second (B, C * k, Ho * Wo) buffer
+        cols = sampled.mul_(mask.to(sampled.dtype))
+    # One (O, C * k) x (C * k, Ho * Wo) product per image (torch.matmul would copy a transposed
+    # cols for B > 1), with the bias added by the same call.
+    w_batched = weight.reshape(1, out_c, c * k).expand(b, out_c, c * k)
+    cols = cols.reshape(b, c * k, ho * wo)
+    if bias is None:
+        out = torch.bmm(w_batched, cols)
+    else:
+        out = torch.baddbmm(bias.view(1, out_c, 1), w_batched, cols)
+    return out.view(b, out_c, ho, wo)
 
 
 def modulated_deform_conv2d(
