@@ -207,3 +207,18 @@ def test_torchvision_fast_path_equals_the_pure_path() -> None:
         g_fast = torch.autograd.grad(fast.square().sum(), params)
         for g, h in zip(g_fast, g_pure):
             torch.testing.assert_close(g, h, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_inputs_keep_sampling_positions_in_float32(dtype) -> None:
+    """A wide map: in bf16 the column positions themselves would be off by up to a pixel."""
+    layer = _random_layer(c_in=4, c_out=3, dtype=torch.float32, scale=0.1)
+    x = torch.randn(1, 4, 6, 300)
+    ref = layer(x).detach()
+    half = _random_layer(c_in=4, c_out=3, dtype=torch.float32)
+    half.load_state_dict(layer.state_dict())
+    out = half.to(dtype)(x.to(dtype)).detach()
+    assert out.dtype == dtype
+    torch.testing.assert_close(
+        out.float(), ref, rtol=0, atol=0.05 if dtype == torch.bfloat16 else 5e-3
+    )

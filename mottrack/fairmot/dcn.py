@@ -149,7 +149,9 @@ def deform_conv2d_torch(
             f"offset, mask: expected shapes {(b, 2 * k, ho, wo)} and {(b, k, ho, wo)}, "
             f"got {tuple(offset.shape)} and {tuple(mask.shape)}"
         )
-    dtype = torch.promote_types(input.dtype, offset.dtype)
+    # Sampling coordinates and bilinear weights in at least float32 (in bf16, positions of a
+    # 272-pixel-wide map would be off by up to a pixel); the product runs in the weight's dtype.
+    dtype = torch.promote_types(torch.promote_types(input.dtype, offset.dtype), torch.float32)
     kw_idx = torch.arange(kw, device=input.device, dtype=dtype)
     kh_idx = torch.arange(kh, device=input.device, dtype=dtype)
     # Sampling rows and columns of every kernel point k = i * kw + j: shape (B, k, Ho, Wo).
@@ -178,7 +180,7 @@ def deform_conv2d_torch(
     # One (O, C * k) x (C * k, Ho * Wo) product per image (torch.matmul would copy a transposed
     # cols for B > 1), with the bias added by the same call.
     w_batched = weight.reshape(1, out_c, c * k).expand(b, out_c, c * k)
-    cols = cols.reshape(b, c * k, ho * wo)
+    cols = cols.reshape(b, c * k, ho * wo).to(weight.dtype)
     if bias is None:
         out = torch.bmm(w_batched, cols)
     else:
