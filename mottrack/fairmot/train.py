@@ -210,7 +210,13 @@ def train_fairmot(
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
             start_epoch, step = int(state["epoch"]), int(state["mottrack"]["step"])
-        ddp = nn.parallel.DistributedDataParallel(trainable) if world > 1 else trainable
+        # static_graph: DLA's level-3/4 trees compute a ``project`` whose output is never used
+        # (as in the original), so those parameters never get gradients; the set is fixed.
+        ddp = (
+            nn.parallel.DistributedDataParallel(trainable, static_graph=True)
+            if world > 1
+            else trainable
+        )
         sampler = DistributedSampler(
             dataset, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed, drop_last=True
         )
@@ -290,6 +296,9 @@ def train_fairmot(
         finally:
             if log is not None:
                 log.close()
+        if world > 1:  # DDP broadcasts buffers before each forward; align the last update too
+            for buf in model.buffers():
+                dist.broadcast(buf, 0)
         digest = weights_digest(model)
         summary = {"rank": rank, "world_size": world, "steps": step, "losses": losses}
         summary["digest"] = digest
@@ -346,7 +355,7 @@ class _Log:
     ) -> None:
         row = [epoch, step, f"{loss:.6f}"]
         row += [f"{float(parts[k]):.6f}" for k in ("hm", "wh", "off", "id")]
-        row += [f"{float(crit.s_det):.5f}", f"{float(crit.s_id):.5f}"]
+        row += [f"{crit.s_det.item():.5f}", f"{crit.s_id.item():.5f}"]
         row += [f"{optimizer.param_groups[0]['lr']:.3g}", f"{rate:.2f}"]
         self._csv.writerow(row)
         self._file.flush()
