@@ -9,33 +9,21 @@ A bare network state dict is accepted too.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from .._torchutil import atomic_torch_save
+
 __all__ = ["load_weights", "read_checkpoint", "save_checkpoint"]
 
 
 def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write ``obj`` with ``torch.save`` atomically: a temporary file in the same folder, then
-    ``os.replace``, so a crash never leaves a truncated checkpoint at ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``obj`` with ``torch.save`` atomically (:func:`mottrack._torchutil.
+    atomic_torch_save`): a crash never leaves a truncated checkpoint at ``path``."""
+    return atomic_torch_save(obj, path)
 
 
 def read_checkpoint(weights: str | os.PathLike[str]) -> dict[str, Any]:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
 
 import numpy as np
 import torch
@@ -39,6 +38,7 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
+from .._torchutil import resolve_device
 from .checkpoint import load_weights, read_checkpoint
 from .embedder import CROP_SIZE, check_crop_size, extract_crops
 
@@ -48,7 +48,6 @@ __all__ = [
     "CosineSoftmax",
     "ResidualBlock",
     "crops_to_tensor",
-    "resolve_device",
 ]
 
 FEATURE_DIM = 128
@@ -175,19 +174,6 @@ def crops_to_tensor(crops: NDArray[np.uint8], device: torch.device | str = "cpu"
     """BGR uint8 crops ``(N, H, W, 3)`` -> RGB float tensor ``(N, 3, H, W)`` in ``[0, 1]``."""
     x = torch.from_numpy(np.ascontiguousarray(crops)).to(device)
     return x.flip(-1).permute(0, 3, 1, 2).float().div_(255.0)
-
-
-def resolve_device(device: Any) -> torch.device:
-    """``torch.device(device)``, with a ``ValueError`` naming ``device`` for a bad or absent one."""
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device: expected a torch device like 'cpu' or 'cuda', got {device!r}"
-        ) from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device: {device!r} requested but CUDA is not available")
-    return dev
 
 
 class CNNEmbedder:

@@ -30,9 +30,10 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .._torchutil import resolve_device
 from ..io.seqinfo import PathLike
 from .checkpoint import load_weights, read_checkpoint, save_checkpoint
-from .cnn import CosineMetricNet, CosineSoftmax, crops_to_tensor, resolve_device
+from .cnn import CosineMetricNet, CosineSoftmax, crops_to_tensor
 from .reid_data import IdentityCrops, collect_identity_crops
 from .train_config import ReIDTrainConfig, ReIDTrainResult
 

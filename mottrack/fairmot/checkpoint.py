@@ -12,13 +12,14 @@ mis-shaped key is an error that lists them (FairMOT's own loader skips such keys
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from .._torchutil import atomic_torch_save
 
 __all__ = ["CLASSIFIER_KEYS", "load_checkpoint", "read_state_dict", "save_checkpoint"]
 
@@ -144,20 +145,7 @@ def save_checkpoint(
         if key in obj:
             raise ValueError(f"extra: key {key!r} is reserved for the official layout")
         obj[key] = value
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_torch_save(obj, path)
 
 
 def _with_classifier(state: dict[str, torch.Tensor], model: nn.Module) -> dict[str, torch.Tensor]:

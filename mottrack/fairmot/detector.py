@@ -19,6 +19,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor, nn
 
+from .._torchutil import resolve_device
 from ..types import Detections
 from .decode import decode_frames
 from .model import build_model
@@ -78,7 +79,7 @@ class FairMOTDetector:
             raise ValueError(f"conf_thres: expected a score in [0, 1), got {conf_thres}")
         if not isinstance(K, int) or K < 1:
             raise ValueError(f"K: expected an int >= 1, got {K!r}")
-        self.device = _resolve_device(device)
+        self.device = resolve_device(device)
         self.dtype = _resolve_half(half, self.device)
         self.channels_last = self.device.type == "cuda" if channels_last is None else channels_last
         self.conf_thres = float(conf_thres)
@@ -152,18 +153,6 @@ class FairMOTDetector:
         """Decode head outputs into one :class:`Detections` per frame (frame pixels)."""
         with torch.inference_mode():
             return decode_frames(outputs, boxes, self.conf_thres, self.K, self.down_ratio)
-
-
-def _resolve_device(device: str | torch.device) -> torch.device:
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device: expected a torch device such as 'cpu' or 'cuda', got {device!r} ({exc})"
-        ) from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device: {device!r} asked for, but CUDA is not available here")
-    return dev
 
 
 def _resolve_half(half: bool | str, device: torch.device) -> torch.dtype | None:
