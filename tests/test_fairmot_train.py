@@ -116,3 +116,10 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "none.json" in capsys.readouterr().err
     with pytest.raises(ValueError, match="input_size"):
         train_fairmot(tmp_path / "none.json", tmp_path, input_size=(100, 96), device="cpu")
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"bad\.pth"):
+        train_fairmot(tmp_path / "none.json", tmp_path, resume=bad, device="cpu")
+    torch.save({"epoch": 1, "state_dict": {"w": torch.zeros(1)}}, bad)  # not ours
+    with pytest.raises(ValueError, match="not a checkpoint of this trainer"):
+        train_fairmot(tmp_path / "none.json", tmp_path, resume=bad, device="cpu")

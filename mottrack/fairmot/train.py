@@ -36,7 +36,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, read_state_dict, save_checkpoint
 from .losses import FairMOTLoss
 from .model import build_model
 from .train_config import FairMOTTrainConfig
@@ -177,7 +177,7 @@ def train_fairmot(
     """
     state: dict[str, Any] = {}
     if resume is not None:
-        state = torch.load(resume, map_location="cpu", weights_only=True)
+        _, state = read_state_dict(resume)  # clear errors for a missing or corrupt file
         if "mottrack" not in state:
             raise ValueError(f"resume: {resume} is not a checkpoint of this trainer (no config)")
         saved = dict(state["mottrack"]["config"])
