@@ -19,13 +19,9 @@ Rank 0 writes, under ``out``:
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +36,11 @@ from .checkpoint import load_checkpoint, read_state_dict, save_checkpoint
 from .losses import FairMOTLoss
 from .model import build_model
 from .train_config import FairMOTTrainConfig
+from .train_utils import StepLog, amp_dtype, process_group, weights_digest
 
 __all__ = ["FairMOTTrainResult", "train_fairmot"]
 
 CHECKPOINT = "model_last.pth"
-LOG_FIELDS = ["epoch", "step", "loss", "hm", "wh", "off", "id", "s_det", "s_id", "lr", "img_s"]
 
 
 @dataclass(frozen=True)
@@ -86,49 +82,6 @@ class _Trainable(nn.Module):
         self, images: torch.Tensor, batch: dict[str, torch.Tensor]
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         return self.criterion(self.model(images), batch)
-
-
-@contextmanager
-def _process_group(device: str) -> Iterator[tuple[int, int, torch.device]]:
-    """Join the ``torchrun`` process group if there is one; yield rank, world size, device."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local = int(os.environ.get("LOCAL_RANK", "0"))
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device: {device!r} requested but CUDA is not available")
-        dev = torch.device("cuda", local if world > 1 else torch.device(device).index or 0)
-        torch.cuda.set_device(dev)
-    else:
-        dev = torch.device(device)
-    if world > 1:
-        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
-    try:
-        yield rank, world, dev
-    finally:
-        if world > 1:
-            dist.destroy_process_group()
-
-
-def _amp_dtype(amp: str, dev: torch.device) -> torch.dtype | None:
-    if amp == "off" or dev.type != "cuda":
-        if amp in ("bf16", "fp16") and dev.type != "cuda":
-            raise ValueError(f"amp: {amp!r} needs a CUDA device, got {dev}")
-        return None
-    if amp == "fp16" or (amp == "auto" and not torch.cuda.is_bf16_supported()):
-        return torch.float16
-    return torch.bfloat16
-
-
-def weights_digest(model: nn.Module) -> str:
-    """SHA-256 over the model's state dict (names, then raw bytes in order)."""
-    h = hashlib.sha256()
-    for name, tensor in model.state_dict().items():
-        h.update(name.encode())
-        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
 
 
 def _make_dataset(data: Any, cfg: FairMOTTrainConfig) -> Dataset:
@@ -187,7 +140,7 @@ def train_fairmot(
         config = FairMOTTrainConfig(**overrides)
     cfg = config
     out_dir = Path(out)
-    with _process_group(device) as (rank, world, dev):
+    with process_group(device) as (rank, world, dev):
         torch.manual_seed(cfg.seed)
         dataset = _make_dataset(data, cfg)
         num_ids = int(getattr(dataset, "num_ids", getattr(dataset, "nID", 0)))
@@ -234,10 +187,10 @@ def train_fairmot(
                 f"data: {len(dataset)} images are fewer than one batch of {cfg.batch_size} per "
                 f"process ({world} processes)"
             )
-        amp = _amp_dtype(cfg.amp, dev)
+        amp = amp_dtype(cfg.amp, dev)
         scaler = torch.amp.GradScaler("cuda", enabled=amp == torch.float16)
         out_dir.mkdir(parents=True, exist_ok=True)
-        log = _Log(out_dir / "log.csv", append=bool(state)) if rank == 0 else None
+        log = StepLog(out_dir / "log.csv", append=bool(state)) if rank == 0 else None
         losses: list[float] = []
         images, seconds = 0, 0.0
         epoch = start_epoch
@@ -331,34 +284,3 @@ def _save(
     save_checkpoint(
         out_dir / CHECKPOINT, model, epoch, optimizer, official_layout=True, extra=extra
     )
-
-
-class _Log:
-    """``log.csv``: a header once, then one flushed row per step."""
-
-    def __init__(self, path: Path, append: bool) -> None:
-        new = not (append and path.exists())
-        self._file = path.open("w" if new else "a", newline="")
-        self._csv = csv.writer(self._file)
-        if new:
-            self._csv.writerow(LOG_FIELDS)
-
-    def write(
-        self,
-        epoch: int,
-        step: int,
-        loss: float,
-        parts: dict[str, torch.Tensor],
-        crit: FairMOTLoss,
-        optimizer: torch.optim.Optimizer,
-        rate: float,
-    ) -> None:
-        row = [epoch, step, f"{loss:.6f}"]
-        row += [f"{float(parts[k]):.6f}" for k in ("hm", "wh", "off", "id")]
-        row += [f"{crit.s_det.item():.5f}", f"{crit.s_id.item():.5f}"]
-        row += [f"{optimizer.param_groups[0]['lr']:.3g}", f"{rate:.2f}"]
-        self._csv.writerow(row)
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
