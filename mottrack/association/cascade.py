@@ -104,8 +104,9 @@ def _matching(c: NDArray[np.float64], threshold: float, r: I64, k: I64) -> Match
         left[cols] = False
         left[rej_cols] = False
         mr, mc, unmatched = r[rows], k[cols], np.concatenate([k[left], k[rej_cols]])
-    matched_rows = np.isin(r, mr)
-    return Matching(np.stack([mr, mc], axis=1), np.sort(r[~matched_rows]), unmatched)
+    free = np.ones(c.shape[0], dtype=bool)
+    free[mr] = False
+    return Matching(np.stack([mr, mc], axis=1), np.sort(r[free[r]]), unmatched)
 
 
 def _solve_clipped(
@@ -167,16 +168,31 @@ def cascade_trusted(
     """:func:`matching_cascade` without input checks (a float64 matrix without NaN, ``(N,)``
     levels, valid column indices): the per-frame path of :class:`~mottrack.deepsort.
     DeepSortTracker`."""
-    present = sorted({int(v) for v in lv.tolist() if 1 <= v <= depth})
+    by_level: dict[int, list[int]] = {}
+    for row, v in enumerate(lv.tolist()):
+        if 1 <= v <= depth:
+            by_level.setdefault(int(v), []).append(row)
     clipped = np.isfinite(threshold)
     if clipped:
         c = np.minimum(c, threshold + 1e-5)
+        has_match = (c <= threshold).any(axis=1).tolist()
     found_rows: list[I64] = []
     found_cols: list[I64] = []
-    for level in present:
-        if unmatched.size == 0:
+    shift = 0  # pending rotation of ``unmatched`` (applied lazily)
+    for level in sorted(by_level):
+        n_left = unmatched.size
+        if n_left == 0:
             break
-        r = np.nonzero(lv == level)[0]
+        rows = by_level[level]
+        if clipped and not any(has_match[i] for i in rows):
+            # Every cost of the level is the clipped value. scipy pairs such an all-equal
+            # matrix's row i with column i, and deep_sort moves the paired (rejected) columns
+            # behind the unpaired ones: a rotation, without solving anything.
+            shift = (shift + min(len(rows), n_left)) % n_left
+            continue
+        if shift:
+            unmatched, shift = np.roll(unmatched, -shift), 0
+        r = np.array(rows, dtype=np.int64)
         if clipped:
             mr, mc, unmatched = _solve_clipped(c, threshold, r, unmatched)
         else:
@@ -184,6 +200,8 @@ def cascade_trusted(
             mr, mc, unmatched = step.matches[:, 0], step.matches[:, 1], step.unmatched_cols
         found_rows.append(mr)
         found_cols.append(mc)
+    if shift:
+        unmatched = np.roll(unmatched, -shift)
     if not found_rows:
         return Matching(np.zeros((0, 2), np.int64), np.arange(c.shape[0]), unmatched)
     matches = np.stack([np.concatenate(found_rows), np.concatenate(found_cols)], axis=1)
