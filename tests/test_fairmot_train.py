@@ -123,3 +123,20 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     torch.save({"epoch": 1, "state_dict": {"w": torch.zeros(1)}}, bad)  # not ours
     with pytest.raises(ValueError, match="not a checkpoint of this trainer"):
         train_fairmot(tmp_path / "none.json", tmp_path, resume=bad, device="cpu")
+
+
+def test_gradient_clipping_clips(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --grad-clip the global gradient norm handed to Adam is at most the limit."""
+    seen: list[float] = []
+    real_step = torch.optim.Adam.step
+
+    def spy(self: torch.optim.Adam, *args: object, **kwargs: object) -> object:
+        grads = [p.grad for g in self.param_groups for p in g["params"] if p.grad is not None]
+        seen.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    train_fairmot(data, tmp_path, epochs=1, max_steps=2, grad_clip=0.5, progress=False, **TINY)
+    assert len(seen) == 2 and max(seen) <= 0.5 + 1e-4

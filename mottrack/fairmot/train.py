@@ -36,7 +36,7 @@ from .checkpoint import load_checkpoint, read_state_dict, save_checkpoint
 from .losses import FairMOTLoss
 from .model import build_model
 from .train_config import FairMOTTrainConfig
-from .train_utils import StepLog, amp_dtype, process_group, weights_digest
+from .train_utils import StepLog, TrainStep, amp_dtype, process_group, weights_digest
 
 __all__ = ["FairMOTTrainResult", "train_fairmot"]
 
@@ -187,8 +187,9 @@ def train_fairmot(
                 f"data: {len(dataset)} images are fewer than one batch of {cfg.batch_size} per "
                 f"process ({world} processes)"
             )
-        amp = amp_dtype(cfg.amp, dev)
-        scaler = torch.amp.GradScaler("cuda", enabled=amp == torch.float16)
+        train_step = TrainStep(
+            ddp, optimizer, dev, amp_dtype(cfg.amp, dev), channels_last, cfg.grad_clip
+        )
         out_dir.mkdir(parents=True, exist_ok=True)
         log = StepLog(out_dir / "log.csv", append=bool(state)) if rank == 0 else None
         losses: list[float] = []
@@ -211,21 +212,7 @@ def train_fairmot(
                         finished = False
                         break
                     tic = time.perf_counter()
-                    batch = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
-                    images_in = batch.pop("input")
-                    if channels_last:
-                        images_in = images_in.contiguous(memory_format=torch.channels_last)
-                    with torch.autocast(
-                        dev.type, dtype=amp or torch.float32, enabled=amp is not None
-                    ):
-                        loss, parts = ddp(images_in, batch)
-                    optimizer.zero_grad(set_to_none=True)
-                    scaler.scale(loss).backward()
-                    if cfg.grad_clip is not None:
-                        scaler.unscale_(optimizer)
-                        nn.utils.clip_grad_norm_(trainable.parameters(), cfg.grad_clip)
-                    scaler.step(optimizer)
-                    scaler.update()
+                    loss, parts = train_step(batch)
                     if dev.type == "cuda":
                         torch.cuda.synchronize(dev)
                     dt = time.perf_counter() - tic

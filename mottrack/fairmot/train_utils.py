@@ -16,7 +16,7 @@ from torch import nn
 
 from .losses import FairMOTLoss
 
-__all__ = ["LOG_FIELDS", "StepLog", "amp_dtype", "process_group", "weights_digest"]
+__all__ = ["LOG_FIELDS", "StepLog", "TrainStep", "amp_dtype", "process_group", "weights_digest"]
 
 LOG_FIELDS = ["epoch", "step", "loss", "hm", "wh", "off", "id", "s_det", "s_id", "lr", "img_s"]
 
@@ -93,3 +93,57 @@ class StepLog:
 
     def close(self) -> None:
         self._file.close()
+
+
+class TrainStep:
+    """One optimisation step: autocast forward of ``module(images, targets)`` (the network and
+    its loss), (scaled) backward, optional gradient clipping, optimizer step.
+
+    Parameters
+    ----------
+    module : nn.Module
+        Returns ``(loss, parts)`` for ``(images, targets)``; may be DDP-wrapped.
+    optimizer : torch.optim.Optimizer
+    device : torch.device
+    amp : torch.dtype or None
+        Autocast dtype on CUDA (float16 adds loss scaling), None for full precision.
+    channels_last : bool
+        Feed images in channels-last memory format.
+    grad_clip : float or None
+        Max gradient norm over the optimizer's parameters.
+    """
+
+    def __init__(
+        self,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        device: torch.device,
+        amp: torch.dtype | None,
+        channels_last: bool,
+        grad_clip: float | None,
+    ) -> None:
+        self.module, self.optimizer, self.device = module, optimizer, device
+        self.amp, self.channels_last, self.grad_clip = amp, channels_last, grad_clip
+        self.scaler = torch.amp.GradScaler("cuda", enabled=amp == torch.float16)
+
+    def __call__(
+        self, batch: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Run one step on a collated batch (``input`` plus targets); returns the loss."""
+        batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+        images = batch.pop("input")
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(
+            self.device.type, dtype=self.amp or torch.float32, enabled=self.amp is not None
+        ):
+            loss, parts = self.module(images, batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if self.grad_clip is not None:
+            self.scaler.unscale_(self.optimizer)
+            params = [p for g in self.optimizer.param_groups for p in g["params"]]
+            nn.utils.clip_grad_norm_(params, self.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss, parts
