@@ -27,6 +27,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import torch
 from _common import environment, print_table, shared_root, write_json
 
 from mottrack import create_tracker
@@ -111,13 +112,8 @@ def main() -> None:
         "images_per_s": trained.images_per_s,
         "last_loss": trained.losses[-1] if trained.losses else None,
     }
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            training["peak_gpu_mib"] = torch.cuda.max_memory_allocated() / 2**20
-    except ImportError:
-        pass
+    if torch.cuda.is_available():
+        training["peak_gpu_mib"] = torch.cuda.max_memory_allocated() / 2**20
 
     # 3. The second half as its own sequence: gt and public detections in video pixels.
     first, last = TEST
@@ -137,7 +133,9 @@ def main() -> None:
                 arch=args.arch,
                 input_size=tuple(args.input_size),
                 frame_rate=info.frame_rate,
-                device="cuda" if args.device in ("auto", "cuda") and _cuda() else "cpu",
+                device="cuda"
+                if args.device in ("auto", "cuda") and torch.cuda.is_available()
+                else "cpu",
             ),
             [(f, None, img) for f, img in enumerate(images, 1)],
         ),
@@ -160,12 +158,6 @@ def main() -> None:
         out / "pets.json",
         {"args": vars(args), "training": training, "runs": report, "env": environment()},
     )
-
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 if __name__ == "__main__":
