@@ -96,7 +96,7 @@ def _add_train_fairmot(what: Any) -> None:
     fm.add_argument("--lr", type=float, default=None, help="default 1e-4 x global batch / 12")
     fm.add_argument("--lr-step", type=int, nargs="+", default=[20], help="decay epochs (20)")
     fm.add_argument("--input-size", type=int, nargs=2, default=(1088, 608), metavar=("W", "H"))
-    fm.add_argument("--arch", default="dla34", choices=("dla34", "dla34_tiny"))
+    fm.add_argument("--arch", default="dla34", choices=("dla34", "tiny", "dla34_tiny"))
     fm.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     fm.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"))
     fm.add_argument("--grad-clip", type=float, default=None, help="max gradient norm")

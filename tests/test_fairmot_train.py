@@ -88,7 +88,7 @@ def test_two_ranks_under_torchrun_hold_identical_weights(data: Path, tmp_path: P
         "--out",
         str(tmp_path),
         "--arch",
-        "dla34_tiny",
+        "tiny",
         "--input-size",
         "160",
         "96",

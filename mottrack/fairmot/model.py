@@ -38,6 +38,7 @@ ARCHS: dict[str, dict[str, tuple[int, ...]]] = {
     "dla34": {"levels": (1, 1, 1, 2, 2, 1), "channels": (16, 32, 64, 128, 256, 512)},
     "dla34_tiny": {"levels": (1, 1, 1, 2, 2, 1), "channels": (4, 8, 12, 16, 24, 32)},
 }
+ARCHS["tiny"] = ARCHS["dla34_tiny"]  # the short name of the CLI (``--arch dla34|tiny``)
 HM_BIAS = -2.19
 LAST_LEVEL = 5
 
@@ -135,7 +136,7 @@ def build_model(
     Parameters
     ----------
     arch : str
-        A key of :data:`ARCHS` (``"dla34"`` or ``"dla34_tiny"``).
+        A key of :data:`ARCHS`: ``"dla34"``, or ``"dla34_tiny"`` (alias ``"tiny"``).
     heads : mapping of str to int, optional
         Head name -> output channels; default :data:`DEFAULT_HEADS`.
     head_conv : int
