@@ -102,8 +102,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .registry import create_tracker
 
     seq = generate(num_frames=args.frames, num_objects=args.objects, seed=args.seed)
-    tracker = create_tracker("sort")
-    run = track_frames(tracker, seq.frames(), progress=not args.quiet, total=args.frames)
+    tracker = create_tracker(args.tracker)
+    frames: Any = seq.frames()
+    if args.tracker == "deepsort":  # appearance from the rendered frames (histogram embedder)
+        frames = ((f, d, seq.render_frame(f)[:, :, ::-1].copy()) for f, d in seq.frames())
+    elif args.tracker == "fairmot":  # association only: simulated re-ID features
+        frames = seq.frames(seq.feature_vectors())
+    run = track_frames(tracker, frames, progress=not args.quiet, total=args.frames)
     with tempfile.TemporaryDirectory(prefix="mottrack-demo-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         root = seq.write(out / "gt")
@@ -124,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="track and evaluate a generated synthetic sequence")
+    demo.add_argument("--tracker", default="sort", choices=("sort", "deepsort", "fairmot"))
     demo.add_argument("--frames", type=int, default=300, help="sequence length (default 300)")
     demo.add_argument("--objects", type=int, default=15, help="objects per frame (default 15)")
     demo.add_argument("--seed", type=int, default=0)

@@ -151,3 +151,12 @@ def test_track_fairmot_takes_frame_rate_from_seqinfo(shared_root: Path, tmp_path
     got = load_mot_txt(out)
     got, ref = got[np.lexsort(got[:, :2].T[::-1])], ref[np.lexsort(ref[:, :2].T[::-1])]
     np.testing.assert_allclose(got[:, :6], ref[:, :6], atol=0.011)
+
+
+@pytest.mark.parametrize("tracker", ["deepsort", "fairmot"])
+def test_demo_with_appearance_trackers(tracker: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--tracker", tracker, "--frames", "40", "--objects", "6", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    combined = next(line for line in out.splitlines() if line.startswith("COMBINED"))
+    assert float(combined.split()[1]) > 50.0  # HOTA with appearance on a clean synthetic scene
+    assert tracker[:4] in out.lower()
