@@ -99,3 +99,12 @@ def test_bad_arguments() -> None:
         min_cost_matching(np.array([[np.nan]]), 0.2)
     with pytest.raises(ValueError, match="cols"):
         min_cost_matching(np.zeros((2, 2)), 0.2, cols=[3])
+
+
+def test_scipy_pairs_an_all_equal_matrix_row_i_with_column_i() -> None:
+    """The cascade's shortcut for all-clipped levels relies on this solver behaviour."""
+    for n in range(1, 9):
+        for m in range(1, 9):
+            rows, cols = linear_sum_assignment(np.full((n, m), 0.20001))
+            k = min(n, m)
+            assert rows.tolist() == list(range(k)) and cols.tolist() == list(range(k)), (n, m)
