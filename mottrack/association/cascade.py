@@ -204,7 +204,21 @@ def cascade_trusted(
         unmatched = np.roll(unmatched, -shift)
     if not found_rows:
         return Matching(np.zeros((0, 2), np.int64), np.arange(c.shape[0]), unmatched)
-    matches = np.stack([np.concatenate(found_rows), np.concatenate(found_cols)], axis=1)
-    is_matched = np.zeros(c.shape[0], dtype=bool)
-    is_matched[matches[:, 0]] = True
-    return Matching(matches, np.flatnonzero(~is_matched), unmatched)
+    return Matching(_pairs(found_rows, found_cols), _others(c.shape[0], found_rows), unmatched)
+
+
+def _pairs(rows: list[I64], cols: list[I64]) -> I64:
+    """``(K, 2)`` pairs from per-level row and column arrays (no ``np.stack`` overhead)."""
+    r = rows[0] if len(rows) == 1 else np.concatenate(rows)
+    out = np.empty((r.size, 2), np.int64)
+    out[:, 0] = r
+    out[:, 1] = cols[0] if len(cols) == 1 else np.concatenate(cols)
+    return out
+
+
+def _others(n: int, used: list[I64]) -> I64:
+    """Rows ``0..n-1`` not in any of ``used``, increasing."""
+    free = np.ones(n, dtype=bool)
+    for r in used:
+        free[r] = False
+    return np.flatnonzero(free)

@@ -265,9 +265,8 @@ class DeepSortTracker(Tracker):
             res = cascade_trusted(
                 cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age, np.arange(n_det)
             )
-            cascade_matches = np.stack(
-                [confirmed[res.matches[:, 0]], res.matches[:, 1]], axis=1
-            ).reshape(-1, 2)
+            cascade_matches = res.matches.copy()
+            cascade_matches[:, 0] = confirmed[res.matches[:, 0]]
             unmatched = res.unmatched_cols
             left = confirmed[res.unmatched_rows]
 
