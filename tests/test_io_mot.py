@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mottrack.boxes import convert
-from mottrack.io import motfile
-from mottrack.io.mot import (
+from mottrack.io import (
     MOTSequence,
     ResultsWriter,
     SeqInfo,
     group_by_frame,
     load_mot_txt,
+    motfile,
     read_seqinfo,
     write_results,
     write_sequence,

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ..io.mot import SeqInfo, iter_detections, write_sequence
+from ..io import SeqInfo, iter_detections, write_sequence
 from ..types import Detections
 
 __all__ = ["NUM_PATTERNS", "SyntheticConfig", "SyntheticSequence", "generate"]

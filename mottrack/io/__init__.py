@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from .mot import (
-    MOTSequence,
-    ResultsWriter,
-    SeqInfo,
-    group_by_frame,
-    iter_detections,
-    load_mot_txt,
-    read_seqinfo,
-    write_results,
-    write_seqinfo,
-    write_sequence,
-)
+from .mot import MOTSequence, group_by_frame, iter_detections
+from .motfile import ResultsWriter, load_mot_txt, write_results, write_sequence
+from .seqinfo import SeqInfo, read_seqinfo, write_seqinfo
 
 __all__ = [
     "MOTSequence",

@@ -20,21 +20,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..boxes import convert
 from ..types import Detections
-from .motfile import ResultsWriter, first_invalid_row, load_mot_txt, write_results, write_sequence
-from .seqinfo import PathLike, SeqInfo, read_seqinfo, write_seqinfo
+from .motfile import first_invalid_row, load_mot_txt
+from .seqinfo import PathLike, SeqInfo, read_seqinfo
 
-__all__ = [
-    "MOTSequence",
-    "ResultsWriter",
-    "SeqInfo",
-    "group_by_frame",
-    "iter_detections",
-    "load_mot_txt",
-    "read_seqinfo",
-    "write_results",
-    "write_seqinfo",
-    "write_sequence",
-]
+__all__ = ["MOTSequence", "group_by_frame", "iter_detections"]
 
 F64 = NDArray[np.float64]
 
