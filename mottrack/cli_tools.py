@@ -54,7 +54,6 @@ def _cmd_train_fairmot(args: argparse.Namespace) -> int:
     if module is None:
         return 2
     options = {
-        "epochs": 30 if args.epochs is None else args.epochs,
         "batch_size": args.batch_size,
         "lr": args.lr,
         "lr_step": tuple(args.lr_step),
@@ -67,7 +66,9 @@ def _cmd_train_fairmot(args: argparse.Namespace) -> int:
         "max_steps": args.max_steps,
     }
     if args.resume:  # the checkpoint's options hold; only the epoch total may grow
-        options = {} if args.epochs is None else {"epochs": args.epochs}
+        options = {}
+    if args.epochs is not None:  # otherwise FairMOTTrainConfig's (or the checkpoint's)
+        options["epochs"] = args.epochs
     result = module.train_fairmot(
         args.data,
         args.out,

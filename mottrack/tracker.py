@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from .types import Detections, DetectionsLike, Tracks, as_detections
 
-__all__ = ["Tracker", "check_frame"]
+__all__ = ["Tracker", "check_frame", "check_positive_size"]
 
 
 def check_frame(frame: Any) -> NDArray[np.uint8]:
@@ -29,6 +29,27 @@ def check_frame(frame: Any) -> NDArray[np.uint8]:
     if frame.dtype != np.uint8:
         raise ValueError(f"frame: expected dtype uint8 (BGR image), got {frame.dtype}")
     return frame
+
+
+def check_positive_size(dets: Detections, tracker: str, width: bool = True) -> None:
+    """Raise ``ValueError`` unless every box has a positive height (and width, if asked).
+
+    The Kalman states of all three trackers hold the aspect ratio ``w / h``; SORT's also holds
+    the area, so it needs a positive width too.
+    """
+    if not len(dets):
+        return
+    xyxy = dets.xyxy
+    positive = xyxy[:, 3] > xyxy[:, 1]
+    if width:
+        positive &= xyxy[:, 2] > xyxy[:, 0]
+    if not positive.all():
+        i = int(np.flatnonzero(~positive)[0])
+        need = "positive width and height" if width else "positive height"
+        raise ValueError(
+            f"detections: {tracker} needs boxes with {need} (its state holds the aspect ratio "
+            f"w / h); row {i} is {xyxy[i].tolist()}"
+        )
 
 
 class Tracker(ABC):

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mottrack.deepsort.gallery import FeatureGallery, normalize_features
+from mottrack.deepsort.gallery import FeatureGallery
+from mottrack.embeddings import unit_rows as normalize_features
 
 
 def _list_distance(samples: list[np.ndarray], feats: np.ndarray) -> np.ndarray:

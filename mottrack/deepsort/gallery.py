@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
-__all__ = ["FeatureGallery", "normalize_features"]
+__all__ = ["FeatureGallery"]
 
 F32 = NDArray[np.float32]
-
-
-def normalize_features(features: ArrayLike, name: str = "embeddings") -> F32:
-    """Rows scaled to unit L2 norm, as float32 (deep_sort's precision).
-
-    Raises
-    ------
-    ValueError
-        If a row has zero norm (its cosine distance is undefined).
-    """
-    f = np.asarray(features, dtype=np.float32)
-    norm = np.linalg.norm(f, axis=1, keepdims=True)
-    if f.size and not (norm > 0).all():
-        raise ValueError(f"{name}: row {int(np.flatnonzero(norm[:, 0] <= 0)[0])} has zero norm")
-    return f / norm
 
 
 class FeatureGallery:

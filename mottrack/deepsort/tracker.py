@@ -10,13 +10,14 @@ from numpy.typing import NDArray
 from ..association import iou_cost
 from ..association.cascade import cascade_trusted, min_cost_matching
 from ..boxes import xyah_to_xyxy, xyxy_to_xyah
+from ..embeddings import check_dimension, unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
-from ..tracker import Tracker
+from ..tracker import Tracker, check_positive_size
 from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
 from .config import DeepSortConfig
-from .gallery import FeatureGallery, normalize_features
+from .gallery import FeatureGallery
 from .preprocessing import select_detections
 
 __all__ = ["DeepSortTracker"]
@@ -106,47 +107,36 @@ class DeepSortTracker(Tracker):
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         super()._check_inputs(dets, frame)
         assert dets is not None
-        if len(dets) and not (dets.xyxy[:, 3] > dets.xyxy[:, 1]).all():
-            i = int(np.flatnonzero(dets.xyxy[:, 3] <= dets.xyxy[:, 1])[0])
-            raise ValueError(
-                "detections: DeepSORT needs boxes with positive height (its state holds the "
-                f"aspect ratio w / h); row {i} is {dets.xyxy[i].tolist()}"
-            )
+        check_positive_size(dets, "DeepSORT", width=False)
         if dets.embeddings is None and frame is None and len(dets):
             raise ValueError(
                 "DeepSortTracker.update: detections need appearance features; pass "
                 "Detections(..., embeddings=(N, D) array) or the frame to crop them from, "
                 "update(detections, frame=image)"
             )
-        if dets.embeddings is not None and self._gallery is not None and len(dets):
-            if dets.embeddings.shape[1] != self._gallery.dim:
-                raise ValueError(
-                    f"detections.embeddings: expected dimension {self._gallery.dim} (as in "
-                    f"earlier frames), got {dets.embeddings.shape[1]}"
-                )
+        if dets.embeddings is not None:
+            check_dimension(dets.embeddings, self._dim, "detections.embeddings")
 
     def _features(
         self, dets: Detections, rows: I64, frame: NDArray[np.uint8] | None
     ) -> NDArray[np.float32]:
+        # Raised before any track changes (zero norm, wrong size).
         if dets.embeddings is not None:
-            emb = np.asarray(dets.embeddings[rows], dtype=np.float32)
-            norm = np.sqrt((emb * emb).sum(axis=1, keepdims=True))  # np.linalg.norm's sums
-            if not (norm > 0).all():  # raised before any track changes
-                i = int(rows[np.flatnonzero(norm[:, 0] <= 0)[0]])
-                raise ValueError(f"detections.embeddings: row {i} has zero norm")
-            return emb / norm
+            return unit_rows(dets.embeddings[rows], np.float32, "detections.embeddings", rows)
         if rows.size == 0:
-            return np.zeros((0, self._gallery.dim if self._gallery else 0), np.float32)
+            return np.zeros((0, self._dim or 0), np.float32)
         emb = np.asarray(self.embedder(frame, dets.xyxy[rows]))
         if emb.ndim != 2 or emb.shape[0] != rows.size or not np.isfinite(emb).all():
             raise ValueError(
                 f"embedder: expected finite ({rows.size}, D) features, got shape {emb.shape}"
             )
-        if self._gallery is not None and emb.shape[1] != self._gallery.dim:
-            raise ValueError(
-                f"embedder: expected dimension {self._gallery.dim}, got {emb.shape[1]}"
-            )
-        return normalize_features(emb, "embedder output")
+        check_dimension(emb, self._dim, "embedder")
+        return unit_rows(emb, np.float32, "embedder output")
+
+    @property
+    def _dim(self) -> int | None:
+        """Embedding size fixed by the first frame's features (None before)."""
+        return None if self._gallery is None else self._gallery.dim
 
     def _step(self, detections: Detections | None, frame: NDArray[np.uint8] | None) -> Tracks:
         assert detections is not None

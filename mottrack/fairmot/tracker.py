@@ -19,9 +19,10 @@ from scipy.spatial.distance import cdist
 
 from ..association import linear_assignment
 from ..boxes import iou_matrix, xyah_to_xyxy, xyxy_to_xyah
+from ..embeddings import check_dimension, unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
-from ..tracker import Tracker
+from ..tracker import Tracker, check_positive_size
 from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
 from .config import FairMOTConfig
@@ -133,22 +134,9 @@ class FairMOTTracker(Tracker):
                 "pass Detections(xyxy, scores, embeddings=(N, D) array)"
             )
         if len(dets):
-            norms = np.linalg.norm(dets.embeddings, axis=1)
-            if not (norms > 0).all():
-                i = int(np.flatnonzero(norms <= 0)[0])
-                raise ValueError(f"detections.embeddings: row {i} has zero norm")
-            dim = self._tracks.column("feature").shape[1]
-            if len(self._tracks) and dets.embeddings.shape[1] != dim:
-                raise ValueError(
-                    f"detections.embeddings: expected dimension {dim} (as in earlier frames), "
-                    f"got {dets.embeddings.shape[1]}"
-                )
-            if not (dets.xyxy[:, 3] > dets.xyxy[:, 1]).all():
-                i = int(np.flatnonzero(dets.xyxy[:, 3] <= dets.xyxy[:, 1])[0])
-                raise ValueError(
-                    "detections: FairMOT needs boxes with positive height (its state holds "
-                    f"w / h); row {i} is {dets.xyxy[i].tolist()}"
-                )
+            dim = self._tracks.column("feature").shape[1] if len(self._tracks) else None
+            check_dimension(dets.embeddings, dim, "detections.embeddings")
+            check_positive_size(dets, "FairMOT", width=False)
 
     # -- helpers ------------------------------------------------------------------------
     def _ordered(self, mask: NDArray[np.bool_]) -> I64:
@@ -176,7 +164,7 @@ class FairMOTTracker(Tracker):
         block[:, k["covariance"]] = cov.reshape(rows.size, -1)
         alpha = self.config.feature_momentum
         smooth = alpha * block[:, k["feature"]] + (1 - alpha) * feats[dets]
-        block[:, k["feature"]] = smooth / np.linalg.norm(smooth, axis=1, keepdims=True)
+        block[:, k["feature"]] = unit_rows(smooth, np.float64, "smoothed embedding")
         block[:, k["last_frame"]] = self.frame_count
         block[:, k["det_index"]] = dets
         block[:, k["hits"]] += 1
@@ -194,15 +182,17 @@ class FairMOTTracker(Tracker):
         n = len(detections)
         xyxy = detections.xyxy
         scores = detections.scores
-        emb = (
-            np.zeros((0, self._tracks.column("feature").shape[1]))
-            if detections.embeddings is None
-            else np.asarray(detections.embeddings, dtype=np.float64)
-        )
-        feats = emb / np.linalg.norm(emb, axis=1, keepdims=True) if n else emb
-        if n and len(self._tracks) == 0 and self._tracks.column("feature").shape[1] != emb.shape[1]:
+        if detections.embeddings is None:  # only for an empty frame (see _check_inputs)
+            feats = np.zeros((0, self._tracks.column("feature").shape[1]))
+        else:  # FairMOT works in float64; raised before any track changes
+            feats = unit_rows(detections.embeddings, np.float64, "detections.embeddings")
+        if (
+            n
+            and len(self._tracks) == 0
+            and self._tracks.column("feature").shape[1] != feats.shape[1]
+        ):
             next_id = self._tracks.next_id  # a store for this embedding size; IDs continue
-            self._tracks = self._new_store(emb.shape[1])
+            self._tracks = self._new_store(feats.shape[1])
             self._tracks.next_id = next_id
             k = self._key
         xyah = xyxy_to_xyah(xyxy)

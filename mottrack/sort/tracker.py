@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 from ..boxes import iou_matrix, xysr_to_xyxy, xyxy_to_xysr
 from ..motion import ConstantVelocityXYSR
 from ..registry import register_tracker
-from ..tracker import Tracker
+from ..tracker import Tracker, check_positive_size
 from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
 from .association import associate
@@ -53,14 +53,7 @@ class SortTracker(Tracker):
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         super()._check_inputs(dets, frame)
         assert dets is not None
-        if len(dets):
-            positive = dets.xyxy[:, 2:] > dets.xyxy[:, :2]
-            if not positive.all():
-                i = int(np.flatnonzero(~positive.all(axis=1))[0])
-                raise ValueError(
-                    "detections: SORT needs boxes with positive width and height (its state "
-                    f"holds the aspect ratio w / h); row {i} is {dets.xyxy[i].tolist()}"
-                )
+        check_positive_size(dets, "SORT")
 
     def _step(self, detections: Detections | None, frame: NDArray[np.uint8] | None) -> Tracks:
         assert detections is not None
