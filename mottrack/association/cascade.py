@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linear_sum_assignment
 
 from .assignment import clip_assign
 
@@ -96,32 +95,22 @@ def _matching(c: NDArray[np.float64], threshold: float, r: I64, k: I64) -> Match
     """:func:`min_cost_matching` on validated inputs."""
     if r.size == 0 or k.size == 0:
         return Matching(np.zeros((0, 2), np.int64), np.sort(r), k)
-    if np.isfinite(threshold):
-        mr, mc, unmatched = _solve_clipped(np.minimum(c, threshold + 1e-5), threshold, r, k)
-    else:
-        rows, cols, _, rej_cols = clip_assign(c[r[:, None], k], threshold)
-        left = np.ones(k.size, dtype=bool)
-        left[cols] = False
-        left[rej_cols] = False
-        mr, mc, unmatched = r[rows], k[cols], np.concatenate([k[left], k[rej_cols]])
+    mr, mc, unmatched = _solve(c, threshold, r, k)
     free = np.ones(c.shape[0], dtype=bool)
     free[mr] = False
     return Matching(np.stack([mr, mc], axis=1), np.sort(r[free[r]]), unmatched)
 
 
-def _solve_clipped(
-    c: NDArray[np.float64], threshold: float, r: I64, k: I64
-) -> tuple[I64, I64, I64]:
-    """One thresholded assignment of rows ``r`` to columns ``k`` of an already clipped ``c``.
+def _solve(c: NDArray[np.float64], threshold: float, r: I64, k: I64) -> tuple[I64, I64, I64]:
+    """One ``"clip"`` assignment of rows ``r`` to columns ``k`` of ``c``.
 
     Returns the matched rows and columns and the unmatched columns in deep_sort's order.
     """
-    sub = c[r[:, None], k]
-    rows, cols = linear_sum_assignment(sub)
-    good = sub[rows, cols] <= threshold
+    rows, cols, _, rejected = clip_assign(c[r[:, None], k], threshold)
     left = np.ones(k.size, dtype=bool)
     left[cols] = False
-    return r[rows[good]], k[cols[good]], np.concatenate((k[left], k[cols[~good]]))
+    left[rejected] = False
+    return r[rows], k[cols], np.concatenate((k[left], k[rejected]))
 
 
 def matching_cascade(
@@ -173,9 +162,7 @@ def cascade_trusted(
         if 1 <= v <= depth:
             by_level.setdefault(int(v), []).append(row)
     clipped = np.isfinite(threshold)
-    if clipped:
-        c = np.minimum(c, threshold + 1e-5)
-        has_match = (c <= threshold).any(axis=1).tolist()
+    has_match = (c <= threshold).any(axis=1).tolist()
     found_rows: list[I64] = []
     found_cols: list[I64] = []
     shift = 0  # pending rotation of ``unmatched`` (applied lazily)
@@ -192,12 +179,7 @@ def cascade_trusted(
             continue
         if shift:
             unmatched, shift = np.roll(unmatched, -shift), 0
-        r = np.array(rows, dtype=np.int64)
-        if clipped:
-            mr, mc, unmatched = _solve_clipped(c, threshold, r, unmatched)
-        else:
-            step = _matching(c, threshold, r, unmatched)
-            mr, mc, unmatched = step.matches[:, 0], step.matches[:, 1], step.unmatched_cols
+        mr, mc, unmatched = _solve(c, threshold, np.array(rows, dtype=np.int64), unmatched)
         found_rows.append(mr)
         found_cols.append(mc)
     if shift:
