@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._torchutil import atomic_torch_save
+from .._torchutil import atomic_torch_save, load_state_strict
 
 __all__ = ["load_weights", "read_checkpoint", "save_checkpoint"]
 
@@ -61,11 +61,6 @@ def read_checkpoint(weights: str | os.PathLike[str]) -> dict[str, Any]:
     return ckpt
 
 
-def _listed(keys: list[str], limit: int = 8) -> str:
-    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
-    return ", ".join(keys[:limit]) + more
-
-
 def load_weights(net: nn.Module, state: dict[str, torch.Tensor], source: str = "weights") -> None:
     """Load a state dict into ``net`` strictly.
 
@@ -73,23 +68,6 @@ def load_weights(net: nn.Module, state: dict[str, torch.Tensor], source: str = "
     ------
     ValueError
         Naming ``source`` and listing the missing, unexpected and mis-shaped keys when ``state``
-        does not match ``net``.
+        does not match ``net`` (:func:`mottrack._torchutil.load_state_strict`).
     """
-    expected = net.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    shapes = [
-        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
-        for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if missing or unexpected or shapes:
-        problems = [
-            f"{label}: {_listed(keys)}"
-            for label, keys in (("missing keys", missing), ("unexpected keys", unexpected))
-            if keys
-        ]
-        if shapes:
-            problems.append(f"shape mismatches: {_listed(shapes)}")
-        raise ValueError(f"{source} does not match {type(net).__name__}: " + "; ".join(problems))
-    net.load_state_dict(state, strict=True)
+    load_state_strict(net, state, source)

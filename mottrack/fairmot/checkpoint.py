@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._torchutil import atomic_torch_save
+from .._torchutil import atomic_torch_save, listed, load_state_strict
 
 __all__ = ["CLASSIFIER_KEYS", "load_checkpoint", "read_state_dict", "save_checkpoint"]
 
@@ -64,9 +64,7 @@ def read_state_dict(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
         )
     bad = [str(k) for k, v in obj.items() if not isinstance(k, str) or not torch.is_tensor(v)]
     if bad:
-        raise ValueError(
-            f"weights: {path}: state dict entries that are not tensors: {_listed(bad)}"
-        )
+        raise ValueError(f"weights: {path}: state dict entries that are not tensors: {listed(bad)}")
     state = {(k[len("module.") :] if k.startswith("module.") else k): v for k, v in obj.items()}
     for key in CLASSIFIER_KEYS:
         state.pop(key, None)
@@ -88,29 +86,10 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> dict[str,
         ``model``, listing the missing, unexpected and mis-shaped keys.
     """
     state, extra = read_state_dict(path)
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    shapes = [
-        f"{k} {list(state[k].shape)} (model: {list(v.shape)})"
-        for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if missing or unexpected or shapes:
-        problems = [
-            f"{label} ({len(keys)}): {_listed(keys)}"
-            for label, keys in (
-                ("missing keys", missing),
-                ("unexpected keys", unexpected),
-                ("shape mismatches", shapes),
-            )
-            if keys
-        ]
-        hint = _heads_hint(state, getattr(model, "heads", None))
-        raise ValueError(
-            f"weights: {path} does not match {type(model).__name__}: " + "; ".join(problems) + hint
-        )
-    model.load_state_dict(state, strict=True)
+    try:
+        load_state_strict(model, state, f"weights: {path}", counts=True)
+    except ValueError as exc:
+        raise ValueError(f"{exc}{_heads_hint(state, getattr(model, 'heads', None))}") from None
     return extra
 
 
@@ -178,8 +157,3 @@ def _heads_hint(state: Mapping[str, torch.Tensor], heads: Mapping[str, int] | No
     if found and found != dict(heads):
         return f" (the checkpoint's heads are {found}, the model's {dict(heads)})"
     return ""
-
-
-def _listed(keys: list[str], limit: int = 10) -> str:
-    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
-    return ", ".join(keys[:limit]) + more
