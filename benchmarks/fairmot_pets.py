@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 from _common import environment, print_table, shared_root, write_json
@@ -34,7 +33,14 @@ from mottrack import create_tracker
 from mottrack.eval import evaluate
 from mottrack.fairmot.data import convert_video
 from mottrack.fairmot.train import train_fairmot
-from mottrack.io import SeqInfo, iter_detections, load_mot_txt, write_results, write_sequence
+from mottrack.io import (
+    SeqInfo,
+    iter_detections,
+    load_mot_txt,
+    video_frames,
+    write_results,
+    write_sequence,
+)
 from mottrack.pipeline import track_frames
 
 SCALE = 0.625  # 768x576 MOT15 boxes -> 480x360 video
@@ -47,21 +53,6 @@ def _scaled(rows: np.ndarray, first: int, last: int) -> np.ndarray:
     out[:, 0] -= first - 1
     out[:, 2:6] *= SCALE
     return out
-
-
-def _video_frames(path: Path, first: int, last: int) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise ValueError(f"video: OpenCV cannot open {path}")
-    frames = []
-    for i in range(1, last + 1):
-        ok, img = cap.read()
-        if not ok:
-            raise ValueError(f"video: {path} ended at frame {i - 1}, expected {last} frames")
-        if i >= first:
-            frames.append(img)
-    cap.release()
-    return frames
 
 
 def main() -> None:
@@ -123,7 +114,7 @@ def main() -> None:
     info = SeqInfo("PETS09-S2L1-test", n, 7.0, 480, 360)
     gt_root = out / "gt"
     folder = write_sequence(gt_root / info.name, info, gt, det)
-    images = _video_frames(video, first, last)
+    images = [img for _, img in video_frames(video, first, last)]
     public = list(iter_detections(det, n, source="det.txt"))
     runs = {
         "fairmot (trained here)": track_frames(

@@ -377,3 +377,23 @@ def test_write_sequence_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(seq.gt, gt)
     np.testing.assert_array_equal(seq.detections, det)
     assert [len(d) for _, d in seq.frames()] == [0, 1, 0]
+
+
+def test_video_frames(shared_root: Path, tmp_path: Path) -> None:
+    from mottrack.io import video_frames
+
+    video = shared_root / "data" / "video" / "vtest.avi"
+    got = list(video_frames(video, 3, 5))
+    assert [f for f, _ in got] == [3, 4, 5]
+    assert all(img.shape == (360, 480, 3) and img.dtype == np.uint8 for _, img in got)
+    assert not np.array_equal(got[0][1], got[2][1])
+    with pytest.raises(ValueError, match="ended after 795 frames"):
+        list(video_frames(video, 790, 800))
+    with pytest.raises(FileNotFoundError, match="not found"):
+        list(video_frames(tmp_path / "none.avi"))
+    bad = tmp_path / "bad.avi"
+    bad.write_bytes(b"not a video")
+    with pytest.raises(ValueError, match=r"bad\.avi"):
+        list(video_frames(bad))
+    with pytest.raises(ValueError, match="first <= last"):
+        list(video_frames(video, 5, 2))

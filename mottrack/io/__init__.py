@@ -5,6 +5,7 @@ from __future__ import annotations
 from .mot import MOTSequence, group_by_frame, iter_detections
 from .motfile import ResultsWriter, load_mot_txt, write_results, write_sequence
 from .seqinfo import SeqInfo, read_seqinfo, write_seqinfo
+from .video import video_frames
 
 __all__ = [
     "MOTSequence",
@@ -14,6 +15,7 @@ __all__ = [
     "iter_detections",
     "load_mot_txt",
     "read_seqinfo",
+    "video_frames",
     "write_results",
     "write_seqinfo",
     "write_sequence",
