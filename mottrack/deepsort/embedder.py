@@ -26,14 +26,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..tracker import check_frame
+from ..types import _check_xyxy, _frozen
 
 __all__ = [
     "EMBEDDERS",
     "Embedder",
     "check_crop_size",
-    "check_xyxy",
     "create_embedder",
     "crop_windows",
+    "cut_windows",
     "extract_crops",
 ]
 
@@ -71,36 +72,16 @@ class Embedder(Protocol):
         ...
 
 
-def check_xyxy(xyxy: ArrayLike, owner: str = "xyxy") -> NDArray[np.float64]:
-    """Validate boxes and return them as a float64 ``(N, 4)`` array.
-
-    Raises
-    ------
-    ValueError
-        Naming ``owner``, when the boxes are not an ``(N, 4)`` array of finite numbers with
-        ``x2 >= x1`` and ``y2 >= y1``.
-    """
-    try:
-        arr = np.asarray(xyxy, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{owner}: expected an (N, 4) array of numbers, got {type(xyxy).__name__} ({exc})"
-        ) from None
-    if arr.ndim == 1 and arr.size == 0:
-        arr = arr.reshape(0, 4)
-    if arr.ndim != 2 or arr.shape[1] != 4:
-        raise ValueError(f"{owner}: expected shape (N, 4) [x1, y1, x2, y2], got {arr.shape}")
-    if not np.isfinite(arr).all():
-        i = int(np.argmin(np.isfinite(arr).all(axis=1)))
-        raise ValueError(f"{owner}: expected finite values, row {i} is {arr[i].tolist()}")
-    bad = (arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1])
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{owner}: expected x2 >= x1 and y2 >= y1 ([x1, y1, x2, y2]), row {i} is "
-            f"{arr[i].tolist()}"
-        )
-    return arr
+def _as_xyxy(xyxy: ArrayLike) -> NDArray[np.float64]:
+    """Boxes as a float64 ``(N, 4)`` array, validated by :class:`~mottrack.types.Detections`'
+    rules (finite, ``x2 >= x1``, ``y2 >= y1``); an empty input (``[]`` too) is no box."""
+    if (isinstance(xyxy, np.ndarray) and xyxy.size == 0) or (
+        isinstance(xyxy, (list, tuple)) and not xyxy
+    ):
+        return np.zeros((0, 4))
+    boxes = _frozen("xyxy", xyxy, np.float64, 2, "extract_crops")
+    _check_xyxy(boxes, "extract_crops")
+    return boxes
 
 
 def check_crop_size(size: Any, name: str = "size", minimum: int = 1) -> tuple[int, int]:
@@ -174,10 +155,23 @@ def extract_crops(
         Naming ``frame``, ``xyxy`` or ``size`` for malformed input.
     """
     frame = check_frame(frame)
-    boxes = check_xyxy(xyxy)
+    boxes = _as_xyxy(xyxy)
     height, width = check_crop_size(size)
-    out = np.zeros((boxes.shape[0], height, width, 3), np.uint8)
-    windows = crop_windows(boxes, frame.shape, width / height)
+    return cut_windows(frame, crop_windows(boxes, frame.shape, width / height), (height, width))
+
+
+def cut_windows(
+    frame: NDArray[np.uint8], windows: NDArray[np.int64], size: tuple[int, int]
+) -> NDArray[np.uint8]:
+    """Resize each window of :func:`crop_windows` to ``size`` (no validation: inputs are trusted).
+
+    Returns
+    -------
+    ndarray, shape (N, height, width, 3), uint8
+        One crop per window; all-zero for an empty window.
+    """
+    height, width = size
+    out = np.zeros((windows.shape[0], height, width, 3), np.uint8)
     for i, (x1, y1, x2, y2) in enumerate(windows.tolist()):
         if x2 > x1 and y2 > y1:
             cv2.resize(
