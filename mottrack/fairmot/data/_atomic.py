@@ -1,7 +1,8 @@
-"""Atomic file writes: a temp file beside the target, then ``os.replace``.
+"""Atomic writes of binary files: a temp file beside the target, then ``os.replace``.
 
-A reader never sees a half-written file: either the old one or the new one. Used for label files,
-image lists, data configs, extracted frames and linked or copied images.
+A reader never sees a half-written file: either the old one or the new one. Used for extracted
+frames and linked or copied images; text files (label files, image lists, data configs) go
+through the library's one text writer, :func:`mottrack.io.seqinfo.atomic_write_text`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["atomic_write_bytes", "atomic_write_image", "atomic_write_text", "place_file"]
+__all__ = ["atomic_write_bytes", "atomic_write_image", "place_file"]
 
 LINK_MODES = ("symlink", "hardlink", "copy")
 
@@ -44,11 +45,6 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         os.chmod(tmp, 0o644)
 
     _atomic(Path(path), fill)
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` as UTF-8 with ``\\n`` line endings to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_image(

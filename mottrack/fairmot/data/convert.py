@@ -32,8 +32,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...io.motfile import load_mot_txt
-from ...io.seqinfo import read_seqinfo
-from ._atomic import LINK_MODES, atomic_write_text, place_file
+from ...io.seqinfo import atomic_write_text, read_seqinfo
+from ._atomic import LINK_MODES, place_file
 from .labels import PathLike, label_path, write_image_list, write_labels
 
 __all__ = ["Conversion", "convert_mot", "gt_to_labels", "select_gt_rows"]

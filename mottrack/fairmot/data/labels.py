@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._atomic import atomic_write_text
+from ...io.seqinfo import atomic_write_text
 
 __all__ = [
     "label_path",
@@ -127,7 +127,7 @@ def write_labels(path: PathLike, labels: ArrayLike) -> None:
             raise ValueError(f"labels: row {i}: {problem}: {row}")
         c, ident, x, y, w, h = row
         lines.append(f"{int(c):d} {int(ident):d} {x:.6f} {y:.6f} {w:.6f} {h:.6f}\n")
-    atomic_write_text(path, "".join(lines))
+    atomic_write_text(Path(path), "".join(lines))
 
 
 def read_image_list(path: PathLike) -> list[str]:
@@ -140,4 +140,4 @@ def read_image_list(path: PathLike) -> list[str]:
 
 def write_image_list(path: PathLike, entries: Sequence[str]) -> None:
     """Write an image list (one entry per line), atomically."""
-    atomic_write_text(path, "".join(f"{e}\n" for e in entries))
+    atomic_write_text(Path(path), "".join(f"{e}\n" for e in entries))
