@@ -23,7 +23,7 @@ from .._torchutil import resolve_device
 from ..types import Detections
 from .decode import decode_frames
 from .model import build_model
-from .preprocess import Letterbox, check_input_size, letterbox
+from .preprocess import Letterbox, check_input_size, letterbox_batch
 
 __all__ = ["FairMOTDetector"]
 
@@ -125,14 +125,10 @@ class FairMOTDetector:
         Raises
         ------
         ValueError
-            For a frame that is not ``(H, W, 3)`` uint8 with ``H, W >= 1``.
+            For no frames, or a frame that is not ``(H, W, 3)`` uint8 with ``H, W >= 1``.
         """
-        images, boxes = [], []
-        for frame in frames:
-            image, box = letterbox(frame, self.input_size)
-            images.append(image)
-            boxes.append(box)
-        batch = torch.from_numpy(np.stack(images))
+        images, boxes = letterbox_batch(frames, self.input_size)
+        batch = torch.from_numpy(images)
         if self.device.type == "cuda":
             batch = batch.pin_memory().to(self.device, non_blocking=True)
         blob = batch.flip(-1).permute(0, 3, 1, 2).float().div_(255.0)

@@ -37,6 +37,7 @@ __all__ = [
     "check_input_size",
     "inverse_transform",
     "letterbox",
+    "letterbox_batch",
     "letterbox_geometry",
     "output_to_frame",
     "preprocess",
@@ -132,6 +133,28 @@ def to_blob(images: NDArray[np.uint8]) -> NDArray[np.float32]:
     return blob
 
 
+def letterbox_batch(
+    frames: Sequence[NDArray[np.uint8]], input_size: Sequence[int] = (1088, 608)
+) -> tuple[NDArray[np.uint8], list[Letterbox]]:
+    """Letterbox every frame (any sizes) and stack them.
+
+    Returns
+    -------
+    images : ndarray, shape (B, height, width, 3), uint8
+        Still BGR.
+    boxes : list of Letterbox
+
+    Raises
+    ------
+    ValueError
+        For no frames, or a frame that is not ``(H, W, 3)`` uint8 with ``H, W >= 1``.
+    """
+    letterboxed = [letterbox(f, input_size) for f in frames]
+    if not letterboxed:
+        raise ValueError("frames: expected at least one frame, got none")
+    return np.stack([im for im, _ in letterboxed]), [b for _, b in letterboxed]
+
+
 def preprocess(
     frames: Sequence[NDArray[np.uint8]], input_size: Sequence[int] = (1088, 608)
 ) -> tuple[NDArray[np.float32], list[Letterbox]]:
@@ -142,10 +165,8 @@ def preprocess(
     blob : ndarray, shape (B, 3, height, width), float32
     boxes : list of Letterbox
     """
-    letterboxed = [letterbox(f, input_size) for f in frames]
-    if not letterboxed:
-        raise ValueError("frames: expected at least one frame, got none")
-    return to_blob(np.stack([im for im, _ in letterboxed])), [b for _, b in letterboxed]
+    images, boxes = letterbox_batch(frames, input_size)
+    return to_blob(images), boxes
 
 
 def inverse_transform(box: Letterbox, down_ratio: int = 4) -> NDArray[np.float64]:
