@@ -19,7 +19,7 @@ original uses it as is, and so do we).
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,20 +29,23 @@ __all__ = ["MAX_OBJS", "draw_umich_gaussian", "encode_targets", "gaussian2d", "g
 MAX_OBJS = 500  # FairMOT's opt.K
 
 
-def gaussian_radius(det_size: tuple[float, float], min_overlap: float = 0.7) -> float:
-    """CenterNet's Gaussian radius for a ``(height, width)`` box in output pixels."""
-    height, width = det_size
+def gaussian_radius(det_size: tuple[ArrayLike, ArrayLike], min_overlap: float = 0.7) -> Any:
+    """CenterNet's Gaussian radius for a ``(height, width)`` box in output pixels.
+
+    ``height`` and ``width`` may be arrays (same shape): one radius per box, float64.
+    """
+    height, width = (np.asarray(v, dtype=np.float64) for v in det_size)
     b1 = height + width
     c1 = width * height * (1 - min_overlap) / (1 + min_overlap)
-    r1 = (b1 + math.sqrt(b1**2 - 4 * c1)) / 2
+    r1 = (b1 + np.sqrt(b1**2 - 4 * c1)) / 2
     b2 = 2 * (height + width)
     c2 = (1 - min_overlap) * width * height
-    r2 = (b2 + math.sqrt(b2**2 - 16 * c2)) / 2
+    r2 = (b2 + np.sqrt(b2**2 - 16 * c2)) / 2
     a3 = 4 * min_overlap
     b3 = -2 * min_overlap * (height + width)
     c3 = (min_overlap - 1) * width * height
-    r3 = (b3 + math.sqrt(b3**2 - 4 * a3 * c3)) / 2
-    return min(r1, r2, r3)
+    r3 = (b3 + np.sqrt(b3**2 - 4 * a3 * c3)) / 2
+    return np.minimum(np.minimum(r1, r2), r3)[()]
 
 
 def gaussian2d(shape: tuple[int, int], sigma: float = 1.0) -> NDArray[np.float64]:
@@ -71,6 +74,25 @@ def draw_umich_gaussian(
     if min(g.shape) > 0 and min(patch.shape) > 0:
         np.maximum(patch, g * k, out=patch)
     return heatmap
+
+
+def _draw_gaussians(
+    hm: NDArray[np.float32], cls: NDArray[np.int64], centers: NDArray[np.int32], radii: NDArray
+) -> None:
+    """:func:`draw_umich_gaussian` of every box at once, in place: box ``i`` at the in-image
+    integer ``centers[i]`` of ``hm[cls[i]]`` with radius ``radii[i]`` (element-wise max)."""
+    diameter = 2 * radii + 1
+    cells = diameter * diameter
+    box = np.repeat(np.arange(len(radii)), cells)  # every cell of every box's full square
+    local = np.arange(cells.sum()) - np.repeat(np.cumsum(cells) - cells, cells)
+    d, r = diameter[box], radii[box]
+    dy, dx = local // d - r, local % d - r
+    sigma = d / 6
+    g = np.exp(-(dx * dx + dy * dy).astype(np.float64) / (2 * sigma * sigma))
+    g[g < np.finfo(g.dtype).eps] = 0  # gaussian2d's cut (its peak is 1)
+    y, x = centers[box, 1] + dy, centers[box, 0] + dx
+    inside = (y >= 0) & (y < hm.shape[1]) & (x >= 0) & (x < hm.shape[2])
+    np.maximum.at(hm, (cls[box][inside], y[inside], x[inside]), g[inside].astype(np.float32))
 
 
 def encode_targets(
@@ -136,10 +158,9 @@ def encode_targets(
     ct_int = ct.astype(np.int32)
     w, h = box[:, 2], box[:, 3]
     slots = np.flatnonzero((h > 0) & (w > 0))
-    for k in slots.tolist():
-        radius = max(0, int(gaussian_radius((math.ceil(h[k]), math.ceil(w[k])))))
-        draw_umich_gaussian(hm[cls[k]], ct_int[k], radius)
     c, ci = ct[slots], ct_int[slots]
+    radius = gaussian_radius((np.ceil(h[slots]), np.ceil(w[slots]))).astype(np.int64)
+    _draw_gaussians(hm, cls[slots], ci, np.maximum(radius, 0))
     wh[slots] = np.stack([c[:, 0] - x1[slots], c[:, 1] - y1[slots],
                           x2[slots] - c[:, 0], y2[slots] - c[:, 1]], axis=1)  # fmt: skip
     ind[slots] = ci[:, 1] * out_w + ci[:, 0]
