@@ -31,8 +31,7 @@ from _common import environment, print_table, write_json
 
 from mottrack.fairmot.losses import FairMOTLoss
 from mottrack.fairmot.model import build_model
-from mottrack.fairmot.train import _Trainable
-from mottrack.fairmot.train_utils import TrainStep
+from mottrack.fairmot.train_utils import NetWithLoss, TrainStep
 
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0}
 NUM_IDS = 500
@@ -72,7 +71,7 @@ def run_mode(mode: str, args: argparse.Namespace, dev: torch.device) -> dict[str
     torch.manual_seed(0)
     model = build_model(args.arch)
     crit = FairMOTLoss(NUM_IDS)
-    module = _Trainable(model, crit).to(dev)
+    module = NetWithLoss(model, crit).to(dev)
     channels_last = mode != "fp32" and dev.type == "cuda"
     if channels_last:
         module = module.to(memory_format=torch.channels_last)

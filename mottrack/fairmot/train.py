@@ -36,7 +36,7 @@ from .checkpoint import load_checkpoint, read_state_dict, save_checkpoint
 from .losses import FairMOTLoss
 from .model import build_model
 from .train_config import FairMOTTrainConfig
-from .train_utils import StepLog, TrainStep, amp_dtype, process_group, weights_digest
+from .train_utils import NetWithLoss, StepLog, TrainStep, amp_dtype, process_group, weights_digest
 
 __all__ = ["FairMOTTrainResult", "train_fairmot"]
 
@@ -71,19 +71,6 @@ class FairMOTTrainResult:
     digest: str
 
 
-class _Trainable(nn.Module):
-    """Network and loss as one module, so DDP also synchronises the loss's parameters."""
-
-    def __init__(self, model: nn.Module, criterion: FairMOTLoss) -> None:
-        super().__init__()
-        self.model, self.criterion = model, criterion
-
-    def forward(
-        self, images: torch.Tensor, batch: dict[str, torch.Tensor]
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        return self.criterion(self.model(images), batch)
-
-
 def _make_dataset(data: Any, cfg: FairMOTTrainConfig) -> Dataset:
     if isinstance(data, Dataset):
         return data
@@ -109,7 +96,7 @@ def train_fairmot(
     ----------
     data : str, path or Dataset
         A data config JSON in FairMOT's layout (see :mod:`mottrack.fairmot.data`), or a dataset
-        with ``num_ids`` (``nID``) and ``set_epoch(epoch)`` returning FairMOT target dicts.
+        with ``nID`` and ``set_epoch(epoch)`` returning FairMOT target dicts.
     out : path
         Output folder (checkpoints, log).
     config : FairMOTTrainConfig, optional
@@ -143,11 +130,11 @@ def train_fairmot(
     with process_group(device) as (rank, world, dev):
         torch.manual_seed(cfg.seed)
         dataset = _make_dataset(data, cfg)
-        num_ids = int(getattr(dataset, "num_ids", getattr(dataset, "nID", 0)))
+        num_ids = int(dataset.nID)
         heads = {"hm": 1, "wh": 4, "id": cfg.reid_dim, "reg": 2}
         model = build_model(cfg.arch, heads, weights=weights)
         crit = FairMOTLoss(num_ids, emb_dim=cfg.reid_dim)
-        trainable = _Trainable(model, crit).to(dev)
+        trainable = NetWithLoss(model, crit).to(dev)
         channels_last = dev.type == "cuda" if cfg.channels_last is None else cfg.channels_last
         if channels_last:
             trainable = trainable.to(memory_format=torch.channels_last)

@@ -16,7 +16,15 @@ from torch import nn
 
 from .losses import FairMOTLoss
 
-__all__ = ["LOG_FIELDS", "StepLog", "TrainStep", "amp_dtype", "process_group", "weights_digest"]
+__all__ = [
+    "LOG_FIELDS",
+    "NetWithLoss",
+    "StepLog",
+    "TrainStep",
+    "amp_dtype",
+    "process_group",
+    "weights_digest",
+]
 
 LOG_FIELDS = ["epoch", "step", "loss", "hm", "wh", "off", "id", "s_det", "s_id", "lr", "img_s"]
 
@@ -62,6 +70,19 @@ def weights_digest(model: nn.Module) -> str:
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
+
+
+class NetWithLoss(nn.Module):
+    """Network and loss as one module, so DDP also synchronises the loss's parameters."""
+
+    def __init__(self, model: nn.Module, criterion: FairMOTLoss) -> None:
+        super().__init__()
+        self.model, self.criterion = model, criterion
+
+    def forward(
+        self, images: torch.Tensor, batch: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        return self.criterion(self.model(images), batch)
 
 
 class StepLog:
