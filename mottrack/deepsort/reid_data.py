@@ -21,14 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .._checks import check_fraction, check_int
 from ..boxes import convert
-from ..io import MOTSequence
+from ..io import MOTSequence, group_by_frame
 from ..io.seqinfo import PathLike
-from .embedder import crop_windows, extract_crops
+from .embedder import check_crop_size, crop_windows, cut_windows
 
 __all__ = ["IdentityCrops", "collect_identity_crops", "find_sequences", "select_gt_rows"]
 
@@ -109,21 +109,6 @@ def select_gt_rows(gt: NDArray[np.float64], min_visibility: float = 0.0) -> NDAr
     return keep
 
 
-def _check_options(min_visibility: float, frame_stride: int, max_per_id: int | None) -> None:
-    if isinstance(min_visibility, bool) or not isinstance(min_visibility, (int, float)):
-        raise ValueError(f"min_visibility: expected a number in [0, 1], got {min_visibility!r}")
-    if not 0.0 <= min_visibility <= 1.0:
-        raise ValueError(f"min_visibility: expected a number in [0, 1], got {min_visibility!r}")
-    if isinstance(frame_stride, bool) or not isinstance(frame_stride, int) or frame_stride < 1:
-        raise ValueError(f"frame_stride: expected an integer >= 1, got {frame_stride!r}")
-    if max_per_id is not None and (
-        isinstance(max_per_id, bool) or not isinstance(max_per_id, int) or max_per_id < 1
-    ):
-        raise ValueError(
-            f"max_crops_per_identity: expected an integer >= 1 or None, got {max_per_id!r}"
-        )
-
-
 def collect_identity_crops(
     data: PathLike | Sequence[PathLike],
     size: tuple[int, int] = (128, 64),
@@ -156,32 +141,36 @@ def collect_identity_crops(
     ValueError
         For bad options, an unreadable image, or fewer than two identities.
     """
-    _check_options(min_visibility, frame_stride, max_crops_per_identity)
+    owner = "collect_identity_crops"
+    size = check_crop_size(size)
+    check_fraction(owner, "min_visibility", min_visibility)
+    check_int(owner, "frame_stride", frame_stride, 1)
+    if max_crops_per_identity is not None:
+        check_int(owner, "max_crops_per_identity", max_crops_per_identity, 1)
     crops: list[NDArray[np.uint8]] = []
     labels: list[NDArray[np.int64]] = []
     identities: list[str] = []
     for folder in find_sequences(data):
         seq = MOTSequence(folder)
         gt = seq.gt
-        gt = gt[select_gt_rows(gt, min_visibility)]
-        gt = gt[(gt[:, 0] - 1) % frame_stride == 0]
-        gt = gt[gt[:, 0] <= len(seq)]
+        frame_no = gt[:, 0]
+        gt = gt[
+            select_gt_rows(gt, min_visibility)
+            & ((frame_no - 1) % frame_stride == 0)
+            & (frame_no <= len(seq))
+        ]
         ids, local = np.unique(gt[:, 1].astype(np.int64), return_inverse=True)
-        offset = len(identities)
+        gt[:, 1] = len(identities) + local  # column 1 now holds the training label
         identities.extend(f"{seq.name}:{i}" for i in ids.tolist())
-        for frame in np.unique(gt[:, 0]).astype(int).tolist():
-            rows = gt[:, 0] == frame
-            path = seq.image_path(frame)
-            if not path.is_file():
-                raise FileNotFoundError(f"data: image not found: {path}")
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise ValueError(f"data: OpenCV could not read the image {path}")
-            xyxy = convert(gt[rows, 2:6], "xywh", "xyxy")
+        for f, rows in enumerate(group_by_frame(gt, len(seq)), 1):
+            if not rows.shape[0]:
+                continue
+            image = seq.read_image(f)
+            xyxy = convert(rows[:, 2:6], "xywh", "xyxy")
             win = crop_windows(xyxy, image.shape, size[1] / size[0])
             inside = (win[:, 2] > win[:, 0]) & (win[:, 3] > win[:, 1])
-            crops.append(extract_crops(image, xyxy[inside], size))
-            labels.append(offset + local[rows][inside])
+            crops.append(cut_windows(image, win[inside], size))
+            labels.append(rows[inside, 1].astype(np.int64))
     all_labels = np.concatenate(labels).astype(np.int64) if labels else np.zeros(0, np.int64)
     all_crops = np.concatenate(crops) if crops else np.zeros((0, *size, 3), np.uint8)
     if max_crops_per_identity is not None:

@@ -248,7 +248,7 @@ class MOTSequence:
         """
         path = self.image_path(frame)
         if not path.is_file():
-            raise FileNotFoundError(f"MOTSequence: image of frame {frame} not found: {path}")
+            raise FileNotFoundError(f"MOTSequence: image not found (frame {frame}): {path}")
         img = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if img is None:
             raise ValueError(f"MOTSequence: OpenCV could not read the image {path}")
