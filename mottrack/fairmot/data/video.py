@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from ...io.motfile import load_mot_txt
+from ...io.video import video_frames
 from ._atomic import atomic_write_image
 from .convert import Conversion, check_name, finish, gt_to_labels, select_gt_rows
 from .labels import PathLike, label_path, write_labels
@@ -58,7 +59,7 @@ def convert_video(
         If the video or gt file does not exist.
     ValueError
         If OpenCV cannot open or read the video (naming it), for a bad ``frames`` / ``scale``,
-        or when the video ends before ``frames[1]``.
+        or when the video ends before ``frames[1]`` (:func:`mottrack.io.video.video_frames`).
     """
     video, out = Path(video), Path(out)
     name = check_name(video.stem if name is None else name, "name")
@@ -70,30 +71,12 @@ def convert_video(
     if first < 1 or (last is not None and last < first):
         raise ValueError(f"frames: expected (first, last) with 1 <= first <= last, got {frames}")
     rows = select_gt_rows(load_mot_txt(gt), gt_format, str(gt))
-    cap = cv2.VideoCapture(str(video))
-    if not cap.isOpened():
-        raise ValueError(f"video: OpenCV cannot open {video}")
-    entries, size, i = [], (0, 0), 0
-    try:
-        while last is None or i < last:
-            if not cap.grab():
-                break
-            i += 1
-            if i < first:
-                continue
-            ok, img = cap.retrieve()
-            if not ok:
-                i -= 1
-                break
-            size = (img.shape[1], img.shape[0])
-            entry = f"images/{name}/img1/{i:06d}.jpg"
-            atomic_write_image(out / entry, img, (cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)))
-            entries.append(entry)
-    finally:
-        cap.release()
-    if not entries or (last is not None and i < last):
-        want = "any frame" if not entries else f"frames {first}-{last}"
-        raise ValueError(f"video: could not read {want} of {video} (it ended after {i} frames)")
+    entries, size, i = [], (0, 0), first - 1
+    for i, img in video_frames(video, first, last):  # raises if the video ends before `last`
+        size = (img.shape[1], img.shape[0])
+        entry = f"images/{name}/img1/{i:06d}.jpg"
+        atomic_write_image(out / entry, img, (cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)))
+        entries.append(entry)
     rows = rows[(rows[:, 0] >= first) & (rows[:, 0] <= i)]
     labels, nxt = gt_to_labels(rows, int(start_identity), size, float(scale))
     num_boxes = 0
