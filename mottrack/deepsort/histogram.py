@@ -89,10 +89,14 @@ class HistogramEmbedder:
         self.sigma = float(sigma)
         self.slots = (self.bins[0] * self.bins[1] + 1) * self.bins[2]
         self.dim = self.parts * self.slots
-        # Per-pixel constants of a crop: stripe index (rows) and Gaussian weight (columns).
-        self._stripe = (np.arange(height) * self.parts // height).astype(np.int64)
+        self._layout = self._pixel_layout(height, width)
+
+    def _pixel_layout(self, height: int, width: int) -> tuple[NDArray[np.intp], NDArray[Any]]:
+        """Per-pixel constants of an ``height x width`` crop: the stripe index of each row and
+        the Gaussian weight of each column."""
+        stripe = np.arange(height) * self.parts // height
         x = (np.arange(width) + 0.5) / width - 0.5
-        self._weight = np.exp(-0.5 * (x / self.sigma) ** 2)
+        return stripe, np.exp(-0.5 * (x / self.sigma) ** 2)
 
     def __repr__(self) -> str:
         return (
@@ -129,12 +133,8 @@ class HistogramEmbedder:
         n, height, width = crops.shape[:3]
         if n == 0:
             return np.zeros((0, self.dim), np.float32)
-        if (height, width) == self.size:
-            stripe, weight = self._stripe, self._weight
-        else:
-            stripe = (np.arange(height) * self.parts // height).astype(np.int64)
-            x = (np.arange(width) + 0.5) / width - 0.5
-            weight = np.exp(-0.5 * (x / self.sigma) ** 2)
+        same = (height, width) == self.size
+        stripe, weight = self._layout if same else self._pixel_layout(height, width)
         hsv = cv2.cvtColor(
             np.ascontiguousarray(crops).reshape(n * height, width, 3), cv2.COLOR_BGR2HSV
         )
