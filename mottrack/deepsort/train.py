@@ -150,8 +150,6 @@ def train_reid(
         config.max_crops_per_identity,
         config.seed,
     )
-    if len(data_set) < 2:
-        raise ValueError(f"data: expected at least 2 crops, got {len(data_set)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
