@@ -35,8 +35,8 @@ from mottrack.cli import parse_params
 from mottrack.datasets import SyntheticConfig, SyntheticSequence, generate
 from mottrack.eval import EvalResult, evaluate
 from mottrack.io import MOTSequence, iter_detections, write_results
-from mottrack.pipeline import track_frames
-from mottrack.registry import create_tracker, get_tracker_class, list_trackers
+from mottrack.pipeline import track_frames, tracker_for_sequence
+from mottrack.registry import get_tracker_class, list_trackers
 from mottrack.tracker import Tracker
 
 COLUMNS = ["HOTA", "MOTA", "IDF1", "IDSW", "FP", "FN"]
@@ -192,13 +192,9 @@ def run_tracker(
     run: Run, sources: list[Source], folder: Path, gt_root: Path, bench: str
 ) -> Outcome:
     """Track each source into ``folder/<seq>.txt`` and evaluate the files."""
-    fields = get_tracker_class(run.tracker).config_class.__dataclass_fields__
     speed: dict[str, dict[str, float]] = {}
     for src in sources:
-        params = dict(run.params)
-        if "frame_rate" in fields and "frame_rate" not in params:
-            params["frame_rate"] = src.seq.info.frame_rate  # FairMOT's lost-track lifetime
-        tracker = create_tracker(run.tracker, **params)
+        tracker = tracker_for_sequence(run.tracker, src.seq.info, **run.params)
         result = track_frames(tracker, feed(src, run.feed))
         write_results(folder / f"{src.seq.name}.txt", result.rows)
         seconds = result.tracker_seconds

@@ -57,8 +57,7 @@ def parse_params(tracker: str, items: Sequence[str]) -> dict[str, Any]:
 
 def _cmd_track(args: argparse.Namespace) -> int:
     from .io import MOTSequence, write_results
-    from .pipeline import track_frames
-    from .registry import create_tracker
+    from .pipeline import track_frames, tracker_for_sequence
 
     det = Path(args.det)
     if not det.is_file():
@@ -67,11 +66,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     root = det.parent.parent if det.parent.name == "det" else det.parent
     features = None if args.features is None else Path(args.features).resolve()
     seq = MOTSequence(root, det_file=det.resolve(), features=features, min_score=args.min_score)
-    params = parse_params(args.tracker, args.param)
-    fields = get_tracker_class(args.tracker).config_class.__dataclass_fields__
-    if "frame_rate" in fields and "frame_rate" not in params:
-        params["frame_rate"] = seq.info.frame_rate  # seqinfo.ini's frameRate
-    tracker = create_tracker(args.tracker, **params)
+    tracker = tracker_for_sequence(args.tracker, seq.info, **parse_params(args.tracker, args.param))
     frames = seq.frames()
     if args.images:
         frames = ((f, d, seq.read_image(f)) for f, d in seq.frames())

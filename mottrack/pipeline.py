@@ -5,15 +5,30 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from .io import SeqInfo
+from .registry import create_tracker, get_tracker_class
 from .tracker import Tracker
 from .types import Detections
 
-__all__ = ["TrackingRun", "track_frames"]
+__all__ = ["TrackingRun", "track_frames", "tracker_for_sequence"]
+
+
+def tracker_for_sequence(name: str, info: SeqInfo, **params: Any) -> Tracker:
+    """``create_tracker(name, **params)`` with what the sequence fixes filled in.
+
+    A tracker whose configuration has ``frame_rate`` (FairMOT: the lost-track lifetime) gets
+    seqinfo's ``frameRate`` unless ``params`` sets it.
+    """
+    fields = get_tracker_class(name).config_class.__dataclass_fields__
+    if "frame_rate" in fields and "frame_rate" not in params and info.frame_rate > 0:
+        params["frame_rate"] = info.frame_rate
+    return create_tracker(name, **params)
 
 
 @dataclass(frozen=True)
