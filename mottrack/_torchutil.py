@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["atomic_torch_save", "listed", "load_state_strict", "resolve_device"]
+__all__ = ["atomic_torch_save", "listed", "load_state_strict", "resolve_device", "torch_load"]
 
 
 def resolve_device(device: Any) -> torch.device:
@@ -97,3 +97,25 @@ def load_state_strict(
         ]
         raise ValueError(f"{source} does not match {type(module).__name__}: " + "; ".join(problems))
     module.load_state_dict(state, strict=True)
+
+
+def torch_load(path: str | os.PathLike[str]) -> Any:
+    """``torch.load`` of a checkpoint on the CPU with ``weights_only=True`` (tensors and plain
+    containers only), with errors that name the file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If it is not a readable PyTorch file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"weights: checkpoint file not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises pickle, zip, EOF and runtime errors alike
+        raise ValueError(
+            f"weights: {path} is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})"
+        ) from None

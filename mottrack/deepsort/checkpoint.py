@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._torchutil import atomic_torch_save, load_state_strict
+from .._torchutil import atomic_torch_save, load_state_strict, torch_load
 
 __all__ = ["load_weights", "read_checkpoint", "save_checkpoint"]
 
@@ -42,14 +42,7 @@ def read_checkpoint(weights: str | os.PathLike[str]) -> dict[str, Any]:
         If it is not a readable PyTorch checkpoint holding a state dict of tensors.
     """
     path = Path(weights)
-    if not path.is_file():
-        raise FileNotFoundError(f"weights: checkpoint file not found: {path}")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises pickle, zip, EOF and runtime errors alike
-        raise ValueError(
-            f"weights: {path} is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})"
-        ) from None
+    ckpt = torch_load(path)
     if not (isinstance(ckpt, dict) and "model" in ckpt):
         ckpt = {"model": ckpt}
     state = ckpt["model"]

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._torchutil import atomic_torch_save, listed, load_state_strict
+from .._torchutil import atomic_torch_save, listed, load_state_strict, torch_load
 
 __all__ = ["CLASSIFIER_KEYS", "load_checkpoint", "read_state_dict", "save_checkpoint"]
 
@@ -45,14 +45,7 @@ def read_state_dict(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
         If the file is not a readable PyTorch checkpoint or holds no state dict of tensors.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"weights: checkpoint file not found: {path}")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # zip, pickle, EOF and runtime errors alike
-        raise ValueError(
-            f"weights: {path} is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})"
-        ) from None
+    obj = torch_load(path)
     extra: dict[str, Any] = {}
     if isinstance(obj, Mapping) and "state_dict" in obj:
         extra = {k: v for k, v in obj.items() if k != "state_dict"}
