@@ -226,3 +226,12 @@ def test_cli_train_reid(
     bad = ["train", "reid", "--data", str(root), "--out", str(out), "--epochs", "0"]
     assert main(bad) == 2
     assert "epochs" in capsys.readouterr().err
+
+
+def test_numpy_numbers_in_the_config_are_stored_as_plain_python_numbers() -> None:
+    """Checkpoints hold the config and are read with weights_only=True, which refuses NumPy
+    scalars."""
+    from mottrack.deepsort.train_config import ReIDTrainConfig
+
+    cfg = ReIDTrainConfig(epochs=np.int64(3), lr=np.float64(0.01), max_steps=np.int64(5))
+    assert type(cfg.epochs) is int and type(cfg.max_steps) is int and type(cfg.lr) is float

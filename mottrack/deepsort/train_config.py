@@ -62,12 +62,15 @@ class ReIDTrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                 raise ValueError(f"{own}.{name}: expected an integer >= {low}, got {value!r}")
+            object.__setattr__(self, name, int(value))  # plain int: checkpoints load weights-only
         for name in ("max_steps", "max_crops_per_identity"):
             value = getattr(self, name)
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1
             ):
                 raise ValueError(f"{own}.{name}: expected an integer >= 1 or None, got {value!r}")
+            if value is not None:
+                object.__setattr__(self, name, int(value))
         for name, high in (
             ("lr", math.inf),
             ("weight_decay", math.inf),
@@ -81,6 +84,7 @@ class ReIDTrainConfig:
             if not in_range or (name == "lr" and value == 0):
                 form = "> 0" if name == "lr" else f"in [0, {high:g}]"
                 raise ValueError(f"{own}.{name}: expected a finite number {form}, got {value!r}")
+            object.__setattr__(self, name, float(value))
         object.__setattr__(
             self, "input_size", check_crop_size(self.input_size, f"{own}.input_size", 8)
         )
