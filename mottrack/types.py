@@ -37,10 +37,8 @@ def _frozen(name: str, value: ArrayLike, dtype: Any, ndim: int, owner: str) -> N
 
 def _check_finite(name: str, arr: NDArray[Any], owner: str) -> None:
     if arr.size and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(
-            f"{owner}.{name}: expected finite values, got {arr[tuple(bad)]} at index {tuple(bad)}"
-        )
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{owner}.{name}: expected finite values, got {arr[bad]} at index {bad}")
 
 
 def _check_xyxy(arr: NDArray[np.float64], owner: str) -> None:
