@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,17 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture()
+def run_without_torch() -> Callable[[str], str]:
+    """Run Python ``code`` in a fresh interpreter, fail unless it succeeds without importing
+    torch, and return its standard output."""
+
+    def run(code: str) -> str:
+        check = "\nimport sys as _s\nassert 'torch' not in _s.modules, 'torch was imported'\n"
+        proc = subprocess.run([sys.executable, "-c", code + check], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    return run
