@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from mottrack.boxes import convert
-from mottrack.datasets.synthetic import generate
+from mottrack.datasets import generate
 from mottrack.deepsort.checkpoint import save_checkpoint
 from mottrack.deepsort.cnn import CNNEmbedder, CosineMetricNet, CosineSoftmax, crops_to_tensor
 from mottrack.deepsort.embedder import Embedder, create_embedder, crop_windows, extract_crops

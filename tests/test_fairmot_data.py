@@ -11,10 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mottrack.datasets import generate
+from mottrack.datasets import build_synthetic_jde, generate
 from mottrack.fairmot.data import (
     JDEIndex,
-    build_synthetic_jde,
     convert_mot,
     convert_video,
     hflip,

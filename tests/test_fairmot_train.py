@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from mottrack.cli import main
+from mottrack.datasets import build_synthetic_jde
 from mottrack.fairmot.checkpoint import read_state_dict
-from mottrack.fairmot.data import build_synthetic_jde
 from mottrack.fairmot.model import build_model
 from mottrack.fairmot.train import train_fairmot
 

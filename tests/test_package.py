@@ -35,3 +35,25 @@ def test_public_api_and_typed_marker() -> None:
         assert name in mottrack.__all__ and hasattr(mottrack, name)
     assert (Path(mottrack.__file__).parent / "py.typed").is_file()
     assert mottrack.list_trackers() == sorted(mottrack.list_trackers())
+
+
+def test_fairmot_import_graph_holds_no_synthetic_scenes(
+    run_without_torch: Callable[[str], str],
+) -> None:
+    """``mottrack.fairmot`` and its training data import nothing from ``mottrack.datasets``; the
+    synthetic JDE set (``mottrack.datasets.jde``) depends on FairMOT, loaded on first access."""
+    fairmot_first = (
+        "import sys\n"
+        "import mottrack.fairmot, mottrack.fairmot.data\n"
+        "print(sorted(m for m in sys.modules if m.startswith('mottrack.datasets')))\n"
+    )
+    assert run_without_torch(fairmot_first).strip() == "[]"
+    datasets_first = (
+        "import sys\n"
+        "import mottrack.datasets\n"
+        "print('mottrack.fairmot' in sys.modules)\n"
+        "from mottrack.datasets import SMALL_SCENE, build_synthetic_jde\n"
+        "print(build_synthetic_jde.__module__, 'mottrack.fairmot.data' in sys.modules)\n"
+    )
+    out = run_without_torch(datasets_first).split()
+    assert out == ["False", "mottrack.datasets.jde", "True"]

@@ -11,7 +11,7 @@ import torch
 
 from mottrack.boxes import convert
 from mottrack.cli import main
-from mottrack.datasets.synthetic import SyntheticSequence, generate
+from mottrack.datasets import SyntheticSequence, generate
 from mottrack.deepsort.checkpoint import save_checkpoint
 from mottrack.deepsort.cnn import CNNEmbedder, CosineMetricNet
 from mottrack.deepsort.embedder import extract_crops

@@ -1,4 +1,4 @@
-"""Tests of mottrack.datasets.synthetic: the seeded synthetic scene generator."""
+"""Tests of mottrack.datasets: the seeded synthetic scene generator."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mottrack.datasets import SyntheticConfig, generate
-from mottrack.datasets.synthetic import _max_cover
+from mottrack.datasets.detector import max_cover
 from mottrack.eval import evaluate
 from mottrack.io import MOTSequence, write_results
 
@@ -120,7 +120,7 @@ def test_occluded_objects_are_the_missed_ones() -> None:
 
 def test_max_cover_depth_order() -> None:
     boxes = np.array([[0, 0, 10, 10], [5, 0, 15, 12], [100, 100, 110, 110]], dtype=float)
-    cover = _max_cover(boxes, boxes[:, 3])
+    cover = max_cover(boxes, boxes[:, 3])
     # box 0 (bottom 10) is behind box 1 (bottom 12), which covers half of it
     np.testing.assert_allclose(cover, [0.5, 0.0, 0.0])
 

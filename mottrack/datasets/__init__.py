@@ -1,7 +1,30 @@
-"""Datasets: a seeded synthetic scene generator."""
+"""Datasets: a seeded synthetic scene generator and a tiny JDE training set made from it.
+
+:mod:`.config` (:class:`SyntheticConfig`), :mod:`.simulate` (:func:`generate`; objects in
+:mod:`.population`, the simulated detector in :mod:`.detector`), :mod:`.sequence`
+(:class:`SyntheticSequence`), :mod:`.render` (frames), :mod:`.features` (simulated re-ID
+features), :mod:`.mot_folder` (MOTChallenge folders) and :mod:`.jde` (``build_synthetic_jde``,
+``SMALL_SCENE``). The JDE names import :mod:`mottrack.fairmot.data` and are loaded on first
+access, so importing this package does not import FairMOT.
+"""
 
 from __future__ import annotations
 
-from .synthetic import NUM_PATTERNS, SyntheticConfig, SyntheticSequence, generate
+import importlib
+from typing import Any
 
-__all__ = ["NUM_PATTERNS", "SyntheticConfig", "SyntheticSequence", "generate"]
+from .config import SyntheticConfig
+from .render import NUM_PATTERNS
+from .sequence import SyntheticSequence
+from .simulate import generate
+
+#: Names loaded from :mod:`.jde` on first access.
+_LAZY = {"SMALL_SCENE": "mottrack.datasets.jde", "build_synthetic_jde": "mottrack.datasets.jde"}
+
+__all__ = ["NUM_PATTERNS", "SyntheticConfig", "SyntheticSequence", "generate", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mottrack.datasets' has no attribute {name!r}")

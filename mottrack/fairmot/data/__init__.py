@@ -13,7 +13,6 @@ from .augment import augment_hsv, hflip, jde_sample, letterbox_labels, random_af
 from .convert import Conversion, convert_mot, gt_to_labels, select_gt_rows
 from .index import JDEIndex, JDESource, load_data_config, open_data
 from .labels import label_path, read_image_list, read_labels, write_image_list, write_labels
-from .synthetic import build_synthetic_jde
 from .targets import MAX_OBJS, draw_umich_gaussian, encode_targets, gaussian2d, gaussian_radius
 from .video import convert_video
 
@@ -24,7 +23,6 @@ __all__ = [
     "JDEIndex",
     "JDESource",
     "augment_hsv",
-    "build_synthetic_jde",
     "convert_mot",
     "convert_video",
     "draw_umich_gaussian",

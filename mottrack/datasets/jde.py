@@ -1,18 +1,21 @@
-"""A tiny rendered JDE training set from :func:`mottrack.datasets.synthetic.generate`.
+"""A tiny rendered JDE training set from :func:`mottrack.datasets.generate`.
 
 Each sequence is written as a MOTChallenge folder (``<out>/mot/<name>/``: ``img1/*.jpg``,
-MOT17-layout ``gt/gt.txt``, ``seqinfo.ini``) and converted with :func:`.convert.convert_mot`
-into ``<out>`` (images hard-linked), so tests and benchmarks train on exactly what the converter
-makes of a real sequence.
+MOT17-layout ``gt/gt.txt``, ``seqinfo.ini``) and converted with
+:func:`mottrack.fairmot.data.convert_mot` into ``<out>`` (images hard-linked), so tests and
+benchmarks train on exactly what the converter makes of a real sequence.
+
+This module depends on :mod:`mottrack.fairmot.data`, never the reverse: FairMOT's import graph
+holds no synthetic scenes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...datasets.synthetic import generate
-from .convert import Conversion, convert_mot
-from .labels import PathLike
+from ..fairmot.data.convert import Conversion, convert_mot
+from ..fairmot.data.labels import PathLike
+from .simulate import generate
 
 __all__ = ["SMALL_SCENE", "build_synthetic_jde"]
 
