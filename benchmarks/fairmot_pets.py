@@ -7,9 +7,9 @@ trains from scratch (random initialisation), which the report says beside its nu
 
 1. ``convert_video`` turns frames 1-397 and their gt into a JDE training set.
 2. ``train_fairmot`` trains (``--arch``, ``--epochs``, ``--input-size``, ``--device``...).
-3. The trained network tracks frames 398-795 from the video (``create_tracker("fairmot",
-   weights=...)``); SORT and DeepSORT (histogram embedder on the same frames) track the public
-   detections of the same frames.
+3. The trained network tracks frames 398-795 from the video (``Pipeline(create_tracker(
+   "fairmot"), detector=FairMOTDetector(checkpoint))``); SORT and DeepSORT (histogram embedder
+   on the same frames) track the public detections of the same frames.
 4. TrackEval scores all of them on a sequence folder holding only frames 398-795 (renumbered
    1-398, gt scaled to the video).
 
@@ -30,8 +30,10 @@ import torch
 from _common import environment, print_table, shared_root, write_json
 
 from mottrack import create_tracker
+from mottrack.deepsort.histogram import HistogramEmbedder
 from mottrack.eval import evaluate
 from mottrack.fairmot.data import convert_video
+from mottrack.fairmot.detector import FairMOTDetector
 from mottrack.fairmot.train import train_fairmot
 from mottrack.io import (
     SeqInfo,
@@ -41,7 +43,7 @@ from mottrack.io import (
     write_results,
     write_sequence,
 )
-from mottrack.pipeline import track_frames
+from mottrack.pipeline import Pipeline, track_frames
 
 SCALE = 0.625  # 768x576 MOT15 boxes -> 480x360 video
 TRAIN, TEST = (1, 397), (398, 795)
@@ -116,23 +118,22 @@ def main() -> None:
     folder = write_sequence(gt_root / info.name, info, gt, det)
     images = [img for _, img in video_frames(video, first, last)]
     public = list(iter_detections(det, n, source="det.txt"))
+    use_cuda = args.device in ("auto", "cuda") and torch.cuda.is_available()
+    detector = FairMOTDetector(
+        str(trained.checkpoint),
+        input_size=tuple(args.input_size),
+        device="cuda" if use_cuda else "cpu",
+        arch=args.arch,
+    )
     runs = {
         "fairmot (trained here)": track_frames(
-            create_tracker(
-                "fairmot",
-                weights=str(trained.checkpoint),
-                arch=args.arch,
-                input_size=tuple(args.input_size),
-                frame_rate=info.frame_rate,
-                device="cuda"
-                if args.device in ("auto", "cuda") and torch.cuda.is_available()
-                else "cpu",
-            ),
+            Pipeline(create_tracker("fairmot", frame_rate=info.frame_rate), detector=detector),
             [(f, None, img) for f, img in enumerate(images, 1)],
         ),
         "sort (public dets)": track_frames(create_tracker("sort"), public),
         "deepsort (public dets, histogram)": track_frames(
-            create_tracker("deepsort"), [(f, d, images[f - 1]) for f, d in public]
+            Pipeline(create_tracker("deepsort"), embedder=HistogramEmbedder()),
+            [(f, d, images[f - 1]) for f, d in public],
         ),
     }
     rows, report = [], {}

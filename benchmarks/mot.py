@@ -17,8 +17,8 @@ simulated features (``SyntheticSequence.feature_vectors``; synthetic data only).
 
 Writes ``<out>/[synthetic/]<label>/<seq>.txt`` and one JSON (params, metrics, frames/s,
 environment), and prints one table: a row per sequence and tracker, then COMBINED per tracker.
-frames/s is tracker-only: the time inside ``tracker.update``, embedding frames included, reading
-files excluded. Evaluation goes through TrackEval (``mottrack.eval``).
+frames/s is tracker-only: the time in the pipeline's embed and track stages, reading files
+excluded. Evaluation goes through TrackEval (``mottrack.eval``).
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from _common import environment, print_table, sequence_dirs, shared_root, write_
 
 from mottrack.cli import parse_params
 from mottrack.datasets import SyntheticConfig, SyntheticSequence, generate
+from mottrack.deepsort.embedder import create_embedder
 from mottrack.eval import EvalResult, evaluate
 from mottrack.io import MOTSequence, iter_detections, write_results
-from mottrack.pipeline import track_frames, tracker_for_sequence
+from mottrack.pipeline import Pipeline, track_frames, tracker_for_sequence
 from mottrack.registry import get_tracker_class, list_trackers
 from mottrack.tracker import Tracker
 
@@ -58,13 +59,16 @@ class Run:
     """One tracker to run: table label, registry name, config overrides and its input.
 
     ``feed`` is ``"dets"`` (detections, with the features file's embeddings if any), ``"frames"``
-    (detections and BGR images) or ``"sim"`` (detections with simulated embeddings).
+    (detections and BGR images) or ``"sim"`` (detections with simulated embeddings); ``embedder``
+    names the crop embedder for ``"frames"`` (``create_embedder``'s ``histogram`` or ``cnn``).
     """
 
     label: str
     tracker: str
     params: dict[str, Any]
     feed: str
+    embedder: str | None = None
+    embedder_weights: str | None = None
 
     @property
     def folder(self) -> str:
@@ -137,11 +141,11 @@ def plan_runs(args: argparse.Namespace) -> list[Run]:
             runs.append(Run(name, name, params, "frames" if cls.requires_frame else "dets"))
             continue
         for emb in args.embedder:
-            extra: dict[str, Any] = {} if emb == "sim" else {"embedder": emb}
-            if emb == "cnn":
-                extra["embedder_weights"] = args.embedder_weights
-            feed = "sim" if emb == "sim" else "frames"
-            runs.append(Run(f"{name}[{emb}]", name, {**params, **extra}, feed))
+            if emb == "sim":
+                runs.append(Run(f"{name}[sim]", name, params, "sim"))
+            else:
+                weights = args.embedder_weights if emb == "cnn" else None
+                runs.append(Run(f"{name}[{emb}]", name, params, "frames", emb, weights))
     return runs
 
 
@@ -195,7 +199,10 @@ def run_tracker(
     speed: dict[str, dict[str, float]] = {}
     for src in sources:
         tracker = tracker_for_sequence(run.tracker, src.seq.info, **run.params)
-        result = track_frames(tracker, feed(src, run.feed))
+        embedder = None
+        if run.embedder is not None:
+            embedder = create_embedder(run.embedder, weights=run.embedder_weights)
+        result = track_frames(Pipeline(tracker, embedder=embedder), feed(src, run.feed))
         write_results(folder / f"{src.seq.name}.txt", result.rows)
         seconds = result.tracker_seconds
         speed[src.seq.name] = {"frames": result.num_frames, "seconds": seconds, "fps": result.fps}
@@ -256,6 +263,7 @@ def main() -> None:
             "tracker": o.run.tracker,
             "input": o.run.feed,
             "params": o.run.params,
+            "embedder": o.run.embedder,
             "config": asdict(o.tracker.config),
             "results_dir": str(res_root / o.run.folder),
             "metrics": o.metrics.to_dict(),

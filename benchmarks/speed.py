@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 from _common import environment, print_table, sequence_dirs, shared_root, write_json
 
-from mottrack import Detections, create_tracker
+from mottrack import Detections, Pipeline, create_tracker
 from mottrack.boxes import convert
 from mottrack.datasets import generate
 from mottrack.io import MOTSequence
@@ -103,12 +103,12 @@ def mottrack_runner(name: str) -> Callable[[list[Frames]], list[np.ndarray]]:
     params = DEEPSORT_PARAMS if name == "deepsort" else {}
 
     def run(seqs: list[Frames]) -> list[np.ndarray]:
-        tracker = create_tracker(name, **params)
+        pipeline = Pipeline(create_tracker(name, **params))  # the one way trackers are fed
         outputs = []
         for frames in seqs:
-            tracker.reset()
+            pipeline.reset()
             for dets in frames:
-                t = tracker.update(dets)
+                t = pipeline.update(detections=dets)
                 outputs.append(np.column_stack([t.xyxy, t.ids]))
         return outputs
 

@@ -57,7 +57,7 @@ def parse_params(tracker: str, items: Sequence[str]) -> dict[str, Any]:
 
 def _cmd_track(args: argparse.Namespace) -> int:
     from .io import MOTSequence, write_results
-    from .pipeline import track_frames, tracker_for_sequence
+    from .pipeline import Pipeline, track_frames, tracker_for_sequence
 
     det = Path(args.det)
     if not det.is_file():
@@ -67,16 +67,32 @@ def _cmd_track(args: argparse.Namespace) -> int:
     features = None if args.features is None else Path(args.features).resolve()
     seq = MOTSequence(root, det_file=det.resolve(), features=features, min_score=args.min_score)
     tracker = tracker_for_sequence(args.tracker, seq.info, **parse_params(args.tracker, args.param))
+    embedder = None
+    if tracker.requires_embeddings and features is None:
+        if not args.images:
+            raise ValueError(
+                f"--tracker {args.tracker} needs appearance features: pass --features FILE.npy "
+                "(det rows + embeddings) or --images (crops embedded with --embedder)"
+            )
+        embedder = _embedder(args)
     frames = seq.frames()
     if args.images:
         frames = ((f, d, seq.read_image(f)) for f, d in seq.frames())
-    run = track_frames(tracker, frames, progress=not args.quiet, total=len(seq))
+    pipeline = Pipeline(tracker, embedder=embedder)
+    run = track_frames(pipeline, frames, progress=not args.quiet, total=len(seq))
     write_results(args.out, run.rows)
     print(
         f"{seq.name}: {run.num_frames} frames, {len(run.rows)} result rows, "
         f"{run.fps:.0f} frames/s (tracker only) -> {args.out}"
     )
     return 0
+
+
+def _embedder(args: argparse.Namespace) -> Any:
+    """The crop embedder ``--embedder`` names (``--embedder-weights``, ``--device``)."""
+    from .deepsort.embedder import create_embedder
+
+    return create_embedder(args.embedder, weights=args.embedder_weights, device=args.device)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -91,19 +107,22 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .datasets import generate
+    from .deepsort.histogram import HistogramEmbedder
     from .eval import evaluate
     from .io import write_results
-    from .pipeline import track_frames
+    from .pipeline import Pipeline, track_frames
     from .registry import create_tracker
 
     seq = generate(num_frames=args.frames, num_objects=args.objects, seed=args.seed)
     tracker = create_tracker(args.tracker)
+    pipeline = Pipeline(tracker)
     frames: Any = seq.frames()
     if args.tracker == "deepsort":  # appearance from the rendered frames (histogram embedder)
+        pipeline = Pipeline(tracker, embedder=HistogramEmbedder())
         frames = ((f, d, seq.render_frame(f)[:, :, ::-1].copy()) for f, d in seq.frames())
     elif args.tracker == "fairmot":  # association only: simulated re-ID features
         frames = seq.frames(seq.feature_vectors())
-    run = track_frames(tracker, frames, progress=not args.quiet, total=args.frames)
+    run = track_frames(pipeline, frames, progress=not args.quiet, total=args.frames)
     with tempfile.TemporaryDirectory(prefix="mottrack-demo-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         root = seq.write(out / "gt")
@@ -143,8 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="(N, 7 + D) .npy of det rows + embeddings (replaces --det's rows), for deepsort",
     )
     track.add_argument(
-        "--images", action="store_true", help="pass each frame's image (<seq>/img1) to the tracker"
+        "--images",
+        action="store_true",
+        help="read each frame's image (<seq>/img1) and embed the detections' crops",
     )
+    track.add_argument(
+        "--embedder",
+        default="histogram",
+        choices=("histogram", "cnn"),
+        help="crop embedder for --images (default histogram; cnn needs --embedder-weights)",
+    )
+    track.add_argument("--embedder-weights", help="checkpoint of the cnn embedder")
+    track.add_argument("--device", default="cpu", help="torch device of the cnn embedder")
     track.add_argument("--quiet", action="store_true", help="no progress bar")
     track.set_defaults(func=_cmd_track)
 

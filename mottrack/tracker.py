@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from .tracks import TrackStore
 from .types import Detections, DetectionsLike, Tracks, as_detections
 
 __all__ = ["Tracker", "check_frame", "check_positive_size"]
@@ -53,10 +54,17 @@ def check_positive_size(dets: Detections, tracker: str, width: bool = True) -> N
 
 
 class Tracker(ABC):
-    """Base class of all trackers.
+    """Base class of all trackers: the per-frame contract, input checks and atomic updates.
 
-    Subclasses set :attr:`name`, :attr:`config_class` (a frozen dataclass with the paper's
-    defaults), the input requirements, and implement :meth:`_step` and :meth:`_reset`.
+    A subclass is a *policy*: it sets :attr:`name` (through
+    :func:`~mottrack.registry.register_tracker`), :attr:`config_class` (a frozen dataclass of
+    association settings with the paper's defaults) and what it needs
+    (:attr:`requires_embeddings`, :attr:`requires_frame`), builds its
+    :class:`~mottrack.tracks.TrackStore` in :meth:`_new_store` and writes one frame of its
+    paper's algorithm in :meth:`_step` with the store's lifecycle steps.
+
+    Detections come from the caller; producing them from pixels (a detector network, a crop
+    embedder) is :class:`~mottrack.pipeline.Pipeline`'s job.
 
     Parameters
     ----------
@@ -68,9 +76,9 @@ class Tracker(ABC):
 
     name: ClassVar[str] = ""
     config_class: ClassVar[type]
-    #: ``update()`` needs ``frame`` (the tracker detects or crops embeddings itself).
+    #: ``update()`` needs ``frame`` (the policy itself reads pixels, e.g. camera motion).
     requires_frame: ClassVar[bool] = False
-    #: ``update()`` needs detections with ``embeddings`` (unless a frame lets it compute them).
+    #: ``update()`` needs detections with ``embeddings`` (appearance features).
     requires_embeddings: ClassVar[bool] = False
 
     def __init__(self, config: Any = None, **overrides: Any) -> None:
@@ -84,58 +92,82 @@ class Tracker(ABC):
             )
         self.config = config
         self.frame_count = 0
-        self._reset()
+        self._store = self._new_store()
+
+    @property
+    def tracks(self) -> TrackStore:
+        """The live track table (read it; the tracker alone changes it)."""
+        return self._store
 
     def update(self, detections: DetectionsLike | None = None, frame: Any = None) -> Tracks:
         """Advance the tracker by one frame.
 
         Parameters
         ----------
-        detections : Detections or array_like of shape (N, 5) or (N, 6), optional
-            This frame's detections (``[x1, y1, x2, y2, score(, class)]`` rows for arrays).
-            Pass an empty ``Detections`` (or ``np.empty((0, 5))``) for a frame without any.
+        detections : Detections or array_like of shape (N, 5) or (N, 6)
+            This frame's detections (``[x1, y1, x2, y2, score(, class)]`` rows for arrays),
+            with ``embeddings`` for trackers that need them. Pass an empty ``Detections`` (or
+            ``np.empty((0, 5))``) for a frame without any.
         frame : ndarray, shape (H, W, 3), uint8, optional
-            The BGR image, for trackers that detect or compute appearance themselves.
+            The BGR image, for trackers that declare :attr:`requires_frame`.
 
         Returns
         -------
         Tracks
             The tracks reported for this frame.
+
+        Raises
+        ------
+        ValueError
+            For a missing or malformed input, saying what to pass. A failed update (whatever
+            raised) leaves the tracker exactly as it was before the call.
         """
         dets = None if detections is None else as_detections(detections)
         if frame is not None:
             frame = check_frame(frame)
         self._check_inputs(dets, frame)
+        assert dets is not None
+        token = self._store.snapshot()
         self.frame_count += 1
         try:
             return self._step(dets, frame)
-        except Exception:
-            # _step validates what it computes (e.g. embedder output) before changing any
-            # track, so restoring the count leaves the tracker as it was before the call.
+        except BaseException:
             self.frame_count -= 1
+            self._store.restore(token)
             raise
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         """Raise ``ValueError`` saying what to pass when a required input is missing."""
-        if dets is None and not self.requires_frame:
+        own = f"{type(self).__name__}.update"
+        if dets is None:
             raise ValueError(
-                f"{type(self).__name__}.update: detections are required; pass "
-                "update(detections=Detections(xyxy, scores)) or an (N, 5) "
-                "[x1, y1, x2, y2, score] array (an empty one for a frame without detections)"
+                f"{own}: detections are required; pass update(Detections(xyxy, scores)) or an "
+                "(N, 5) [x1, y1, x2, y2, score] array (an empty one for a frame without "
+                "detections); to detect in frames, use mottrack.Pipeline(tracker, detector=...)"
+            )
+        if self.requires_embeddings and dets.embeddings is None and len(dets):
+            raise ValueError(
+                f"{own}: detections need appearance features; pass Detections(..., "
+                "embeddings=(N, D) array), or compute them from frames with "
+                "mottrack.Pipeline(tracker, embedder=...)"
+            )
+        if self.requires_frame and frame is None:
+            raise ValueError(
+                f"{own}: the tracker reads pixels; pass update(detections, frame=image)"
             )
 
     def reset(self) -> None:
         """Forget every track and start a new sequence (IDs restart at 1)."""
         self.frame_count = 0
-        self._reset()
+        self._store.reset()
 
     @abstractmethod
-    def _step(self, detections: Detections | None, frame: NDArray[np.uint8] | None) -> Tracks:
-        """One frame of tracking on validated inputs."""
+    def _new_store(self) -> TrackStore:
+        """The policy's track store: motion model, box format, columns, side tables."""
 
     @abstractmethod
-    def _reset(self) -> None:
-        """Clear all per-sequence state."""
+    def _step(self, detections: Detections, frame: NDArray[np.uint8] | None) -> Tracks:
+        """One frame of the policy on validated inputs (``frame_count`` already advanced)."""
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in asdict(self.config).items())

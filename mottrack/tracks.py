@@ -1,24 +1,49 @@
-"""The track store: one table of every live track, a row per track, a named block per column.
+"""The track store: one table of every live track and the lifecycle steps every tracker takes.
 
-All columns live side by side in one float64 array ``data`` of shape ``(N, width)``; each column
-(``ids``, ``state``, ``mean``, ``covariance``, ``hits``, ...) is a view of its block. Adding
-tracks, removing them by mask, and gathering or scattering the rows of matched tracks are then one
-array operation each, whatever the number of columns: the per-frame bookkeeping costs the same for
-1 track or 1000 and there are no per-track Python objects. Integer columns (ids, counters) are
-stored exactly (float64 holds integers up to 2**53). Rows stay in creation order, the order the
-reference trackers keep their Python lists in (it decides assignment tie-breaking).
+A row per track; every scalar column (``ids``, ``state``, ``hits``, ``age``, ...) and the Kalman
+``mean`` and ``covariance`` live side by side in one float64 array, so adding, deleting and
+gathering tracks are one array operation each whatever the number of columns, and there are no
+per-track Python objects. Integer columns are stored exactly (float64 holds integers up to
+2**53). Policies never index that array: they call the steps below, named as the papers name
+them, and read columns by name.
+
+Per frame a policy calls, in its paper's order:
+
+- :meth:`TrackStore.begin_frame` (nothing matched yet; one more frame since each update),
+- :meth:`TrackStore.predict` (Kalman prediction of all or some rows),
+- :meth:`TrackStore.correct` (Kalman update of matched rows with their detections),
+- :meth:`TrackStore.spawn` (a track per unmatched detection),
+- :meth:`TrackStore.mark_deleted` / :meth:`TrackStore.purge` (lifecycle rules),
+- :meth:`TrackStore.emit` (the reported :class:`~mottrack.types.Tracks`).
+
+Side tables (an appearance gallery, smoothed embeddings: :mod:`mottrack.side_tables`) are
+registered once; ``correct``, ``spawn`` and ``purge`` keep them row-aligned. Every row also has
+a list position (``order``): rows sorted by it give the order of the original trackers' Python
+lists, which decides assignment tie-breaking; :meth:`TrackStore.requeue` moves rows to the end.
+
+:meth:`TrackStore.snapshot` and :meth:`TrackStore.restore` make a frame atomic: the tracker
+base class restores the snapshot when a step raises.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .boxes import xyah_to_xyxy, xysr_to_xyxy, xyxy_to_xyah, xyxy_to_xysr
+from .motion.kalman import BatchedKalmanFilter
+from .side_tables import SideTable
+from .types import Detections, Tracks
+
 __all__ = ["TrackState", "TrackStore"]
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+Rows = NDArray[np.bool_] | NDArray[np.int64]
 
 
 class TrackState(IntEnum):
@@ -41,33 +66,38 @@ _SCALARS: dict[str, float] = {
     "score": 0.0,
     "det_index": -1.0,
     "cls": -1.0,
+    "order": 0.0,
+}
+
+#: The Kalman state's box format -> (from xyxy, to xyxy).
+_BOX_FORMATS: dict[str, tuple[Callable[[F64], F64], Callable[[F64], F64]]] = {
+    "xysr": (xyxy_to_xysr, xysr_to_xyxy),
+    "xyah": (xyxy_to_xyah, xyah_to_xyxy),
 }
 
 
 def _column(name: str, doc: str) -> property:
-    def get(self: TrackStore) -> F64:
-        return self.column(name)
-
-    def set_(self: TrackStore, value: ArrayLike) -> None:
-        self.column(name)[...] = value
-
-    return property(get, set_, doc=doc)
+    return property(lambda self: self.column(name), doc=doc)
 
 
 class TrackStore:
-    """Table of live tracks.
+    """Table of live tracks with the lifecycle operations of SORT, DeepSORT and FairMOT.
 
     Parameters
     ----------
-    ndim : int
-        Size of the Kalman state: ``mean`` is ``(N, ndim)``, ``covariance`` ``(N, ndim, ndim)``.
-    extra : dict of str to tuple of int, optional
-        Policy-specific float columns and their per-row shapes, e.g. ``{"feature": (128,)}``.
+    motion : BatchedKalmanFilter
+        The motion model; ``mean`` is ``(N, n)`` and ``covariance`` ``(N, n, n)`` with
+        ``n = motion.ndim``.
+    box_format : {"xysr", "xyah"}
+        What the model measures: detections are converted to it, states back from it.
+    columns : dict of str to float, optional
+        Policy-specific scalar columns and the value a new track starts with.
+    side_tables : dict of str to SideTable, optional
+        Per-track tables kept row-aligned with the store (values for them are passed to
+        :meth:`correct` and :meth:`spawn` under their name).
 
     Attributes
     ----------
-    data : ndarray, shape (N, width)
-        The table; columns are views into it (see :meth:`column` and :meth:`slice_of`).
     next_id : int
         The ID the next track receives (IDs are allocated per store, from 1).
     """
@@ -76,7 +106,7 @@ class TrackStore:
     state = _column("state", "TrackState values, shape (N,).")
     hits = _column("hits", "Number of detections that updated the track, shape (N,).")
     hit_streak = _column("hit_streak", "Consecutive frames with an update, shape (N,).")
-    age = _column("age", "Frames since creation (predictions made), shape (N,).")
+    age = _column("age", "Predictions made since creation, shape (N,).")
     time_since_update = _column("time_since_update", "Frames since the last update, shape (N,).")
     score = _column("score", "Score of the last detection that updated the track, shape (N,).")
     det_index = _column("det_index", "This frame's detection row that updated it, or -1, (N,).")
@@ -84,100 +114,273 @@ class TrackStore:
     mean = _column("mean", "Kalman means, shape (N, n).")
     covariance = _column("covariance", "Kalman covariances, shape (N, n, n).")
 
-    def __init__(self, ndim: int, extra: dict[str, tuple[int, ...]] | None = None) -> None:
-        self.ndim = int(ndim)
-        shapes: dict[str, tuple[int, ...]] = {name: () for name in _SCALARS}
-        shapes["mean"] = (self.ndim,)
-        shapes["covariance"] = (self.ndim, self.ndim)
-        for name, shape in (extra or {}).items():
-            if name in shapes:
-                raise ValueError(f"extra: column {name!r} already exists")
-            shapes[name] = tuple(int(s) for s in shape)
-        self._shapes = shapes
-        self._slices: dict[str, slice] = {}
-        start = 0
-        for name, shape in shapes.items():
-            size = int(np.prod(shape, dtype=np.int64))
-            self._slices[name] = slice(start, start + size)
-            start += size
-        self.width = start
-        self._keys: dict[str, int | slice] = {
-            name: (sl.start if shapes[name] == () else sl) for name, sl in self._slices.items()
-        }
-        self._blank = np.zeros(start)
-        for name, value in _SCALARS.items():
-            self._blank[self._slices[name]] = value
+    def __init__(
+        self,
+        motion: BatchedKalmanFilter,
+        box_format: str,
+        columns: dict[str, float] | None = None,
+        side_tables: dict[str, SideTable] | None = None,
+    ) -> None:
+        if box_format not in _BOX_FORMATS:
+            formats = sorted(_BOX_FORMATS)
+            raise ValueError(f"box_format: expected one of {formats}, got {box_format!r}")
+        self.motion = motion
+        self._to_state, self._to_xyxy = _BOX_FORMATS[box_format]
+        defaults = dict(_SCALARS)
+        for name, value in (columns or {}).items():
+            if name in defaults or name in ("mean", "covariance"):
+                raise ValueError(f"columns: {name!r} already exists")
+            defaults[name] = float(value)
+        n = motion.ndim
+        self._shapes = {**{name: () for name in defaults}, "mean": (n,), "covariance": (n, n)}
+        self._keys: dict[str, int | slice] = {name: i for i, name in enumerate(defaults)}
+        start = len(defaults)
+        self._keys["mean"] = slice(start, start + n)
+        self._keys["covariance"] = slice(start + n, start + n + n * n)
+        self.width = start + n + n * n
+        self._blank = np.zeros(self.width)
+        self._blank[:start] = list(defaults.values())
+        self._side: dict[str, SideTable] = dict(side_tables or {})
         self.reset()
 
+    # -- reading ------------------------------------------------------------------------
     @property
     def columns(self) -> tuple[str, ...]:
         """Names of all columns."""
         return tuple(self._shapes)
 
+    @property
+    def side_tables(self) -> dict[str, SideTable]:
+        """The registered side tables, by name."""
+        return dict(self._side)
+
     def __len__(self) -> int:
-        return int(self.data.shape[0])
+        return int(self._data.shape[0])
 
-    def slice_of(self, name: str) -> slice:
-        """Slice of ``data``'s columns holding column ``name`` (flattened per row)."""
-        return self._slices[name]
+    @property
+    def data(self) -> F64:
+        """The whole table, read-only, shape (N, width) (columns: :meth:`column`)."""
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
 
-    def key(self, name: str) -> int | slice:
-        """Index into ``data``'s second axis for column ``name``: an int for scalar columns.
+    def column(self, name: str, rows: Rows | None = None) -> F64:
+        """Read-only column ``name``, shape ``(N, *shape)`` (or of ``rows`` only, a copy).
 
-        ``store.data[:, store.key("hits")]`` is the ``hits`` column; hot loops cache keys.
+        A view of the table: it follows :meth:`predict`, :meth:`correct` and :meth:`assign`
+        but not :meth:`spawn` or :meth:`purge`, which build a new table.
         """
-        return self._keys[name]
+        key = self._keys.get(name)
+        if key is None:
+            raise KeyError(f"column: unknown {name!r}; known: {self.columns}")
+        data = self._data if rows is None else self._data[rows]
+        view = data[:, key]
+        if name == "covariance":
+            view = view.reshape(len(data), *self._shapes[name])
+        view.flags.writeable = False
+        return view
 
-    def column(self, name: str, rows: F64 | None = None) -> F64:
-        """View of column ``name``, shape ``(N, *shape)``, in ``data`` or in a block of rows."""
-        table = self.data if rows is None else rows
-        view = table[:, self._keys[name]]
-        shape = self._shapes[name]
-        return view.reshape(table.shape[0], *shape) if len(shape) > 1 else view
+    def boxes(self, rows: Rows | None = None) -> F64:
+        """The Kalman mean of every row (or of ``rows``) as ``xyxy`` boxes, shape (N, 4)."""
+        data = self._data if rows is None else self._data[rows]
+        return self._to_xyxy(data[:, self._keys["mean"]])
 
-    def reset(self) -> None:
-        """Remove every track and restart ID allocation at 1."""
-        self.data = np.zeros((0, self.width))
-        self.next_id = 1
+    def ordered(self, mask: NDArray[np.bool_]) -> I64:
+        """Rows where ``mask`` holds, in list order."""
+        rows = np.flatnonzero(mask)
+        return rows[np.argsort(self._data[rows, self._keys["order"]], kind="stable")]
 
-    def new_rows(self, count: int) -> F64:
-        """A block of ``count`` rows holding a new track's defaults (not yet in the table)."""
-        return np.broadcast_to(self._blank, (count, self.width)).copy()
+    # -- lifecycle ----------------------------------------------------------------------
+    def begin_frame(self) -> None:
+        """Start a frame: no detection matched yet, one more frame since every update.
 
-    def add(self, mean: ArrayLike, covariance: ArrayLike, **columns: ArrayLike) -> F64:
-        """Append new tracks (after the existing ones) with freshly allocated IDs.
+        A track missed in the previous frame loses its hit streak (SORT's rule).
+        """
+        d, k = self._data, self._keys
+        d[:, k["det_index"]] = -1.0
+        d[:, k["hit_streak"]] *= d[:, k["time_since_update"]] == 0
+        d[:, k["time_since_update"]] += 1.0
+
+    def predict(self, rows: I64 | None = None) -> None:
+        """Kalman-predict all rows (or ``rows``); their ``age`` grows by one."""
+        d, k = self._data, self._keys
+        if rows is None:
+            if not len(d):
+                return
+            mean, cov = self.motion.predict(d[:, k["mean"]], self.column("covariance"))
+            d[:, k["mean"]] = mean
+            d[:, k["covariance"]] = cov.reshape(len(d), -1)
+            d[:, k["age"]] += 1.0
+            return
+        if rows.size == 0:
+            return
+        block = d[rows]
+        mean, cov = self.motion.predict(block[:, k["mean"]], self._cov(block))
+        block[:, k["mean"]] = mean
+        block[:, k["covariance"]] = cov.reshape(rows.size, -1)
+        block[:, k["age"]] += 1.0
+        d[rows] = block
+
+    def correct(
+        self,
+        rows: I64,
+        detections: Detections,
+        det_rows: I64,
+        *,
+        score: bool = True,
+        **side: Any,
+    ) -> None:
+        """Update matched tracks with their detections.
 
         Parameters
         ----------
-        mean : array_like, shape (K, n)
-        covariance : array_like, shape (K, n, n)
-        **columns
-            Values for other columns (length-``K`` arrays or scalars). Columns not given take
-            the defaults: 0, ``state`` TENTATIVE, ``det_index`` and ``cls`` -1.
+        rows : ndarray of int, shape (K,)
+            Distinct track rows.
+        detections : Detections
+            This frame's detections.
+        det_rows : ndarray of int, shape (K,)
+            The detection row matched to each track (``Tracks.det_index`` reports it).
+        score : bool, default True
+            Take the detection's score (FairMOT's re-activation keeps the old one).
+        **side
+            Values for registered side tables, one row per match (e.g. ``appearance=``).
 
-        Returns
-        -------
-        ndarray, shape (K,)
-            The new IDs.
+        Notes
+        -----
+        Kalman update with the detection box; ``hits`` and ``hit_streak`` grow by one,
+        ``time_since_update`` becomes 0, ``det_index``, ``score`` and ``cls`` are the
+        detection's.
         """
-        mean = np.asarray(mean, dtype=np.float64)
-        k = mean.shape[0]
-        if "ids" in columns:
-            raise ValueError("ids: allocated by the store, not passed to add()")
-        unknown = set(columns) - set(self._shapes)
-        if unknown:
-            raise ValueError(f"add: unknown columns {sorted(unknown)}; known: {self.columns}")
-        block = self.new_rows(k)
-        for name, value in (("mean", mean), ("covariance", covariance), *columns.items()):
-            width = self._slices[name].stop - self._slices[name].start
-            block[:, self._slices[name]] = np.reshape(value, (k, width) if np.ndim(value) else ())
-        ids = np.arange(self.next_id, self.next_id + k, dtype=np.float64)
-        block[:, self._slices["ids"].start] = ids
-        self.next_id += k
-        self.data = np.concatenate([self.data, block]) if len(self) else block
-        return ids
+        if rows.size == 0:
+            return
+        d, k = self._data, self._keys
+        block = d[rows]
+        z = self._to_state(detections.xyxy[det_rows])
+        mean, cov = self.motion.update(block[:, k["mean"]], self._cov(block), z)
+        block[:, k["mean"]] = mean
+        block[:, k["covariance"]] = cov.reshape(rows.size, -1)
+        block[:, k["hits"]] += 1.0
+        block[:, k["hit_streak"]] += 1.0
+        block[:, k["time_since_update"]] = 0.0
+        block[:, k["det_index"]] = det_rows
+        if score:
+            block[:, k["score"]] = detections.scores[det_rows]
+        if detections.classes is not None:
+            block[:, k["cls"]] = detections.classes[det_rows]
+        for name, values in self._side_values(side).items():
+            self._side[name].correct(rows, values)
+        d[rows] = block
 
-    def keep(self, mask: NDArray[np.bool_]) -> None:
-        """Keep only the rows where ``mask`` is true (order preserved)."""
-        if not mask.all():
-            self.data = self.data[mask]
+    def spawn(self, detections: Detections, det_rows: I64, **values: Any) -> None:
+        """Start a track per detection row, appended in this order with fresh IDs.
+
+        Parameters
+        ----------
+        detections : Detections
+        det_rows : ndarray of int, shape (K,)
+        **values
+            Column values (scalars or length-``K`` arrays; e.g. ``state=``, ``hits=``) and
+            side-table values (one row per new track). Columns not given take their defaults
+            (0; ``state`` TENTATIVE; ``det_index`` the detection row; ``score`` and ``cls``
+            the detection's).
+        """
+        side = {name: values.pop(name) for name in list(values) if name in self._side}
+        self._side_values(side)  # every side table must get rows
+        unknown = sorted(set(values) - set(self._keys) | ({"ids", "order"} & set(values)))
+        if unknown:
+            raise ValueError(f"spawn: unknown or reserved columns {unknown}; known: {self.columns}")
+        if det_rows.size == 0:
+            return
+        mean, cov = self.motion.initiate(self._to_state(detections.xyxy[det_rows]))
+        k, count = self._keys, det_rows.size
+        block = np.broadcast_to(self._blank, (count, self.width)).copy()
+        block[:, k["mean"]] = mean
+        block[:, k["covariance"]] = cov.reshape(count, -1)
+        block[:, k["ids"]] = np.arange(self.next_id, self.next_id + count)
+        block[:, k["order"]] = np.arange(self.next_order, self.next_order + count)
+        block[:, k["det_index"]] = det_rows
+        block[:, k["score"]] = detections.scores[det_rows]
+        if detections.classes is not None:
+            block[:, k["cls"]] = detections.classes[det_rows]
+        for name, value in values.items():
+            block[:, k[name]] = value
+        for name, table in self._side.items():
+            table.spawn(side[name])
+        self.next_id += count
+        self.next_order += count
+        self._data = np.concatenate([self._data, block]) if len(self) else block
+
+    def assign(self, name: str, rows: Rows, value: ArrayLike) -> None:
+        """Set scalar column ``name`` at ``rows`` (e.g. a policy's ``state`` transitions)."""
+        if name in ("ids", "order", "mean", "covariance"):
+            raise ValueError(f"assign: {name!r} is maintained by the store")
+        self._data[rows, self._keys[name]] = value
+
+    def set_velocity(self, rows: Rows, index: int, value: float) -> None:
+        """Set component ``index`` of the Kalman mean at ``rows`` (a policy's motion rule)."""
+        self._data[rows, self._keys["mean"].start + index] = value  # type: ignore[union-attr]
+
+    def requeue(self, rows: I64) -> None:
+        """Move ``rows`` (in this order) to the end of the list order."""
+        count = rows.size
+        self._data[rows, self._keys["order"]] = np.arange(self.next_order, self.next_order + count)
+        self.next_order += count
+
+    def mark_deleted(self, rows: Rows) -> None:
+        """Set ``rows`` DELETED; :meth:`purge` removes them."""
+        self._data[rows, self._keys["state"]] = float(TrackState.DELETED)
+
+    def purge(self) -> None:
+        """Remove every DELETED row (and its side-table rows); order is preserved."""
+        keep = self._data[:, self._keys["state"]] != TrackState.DELETED
+        if keep.all():
+            return
+        self._data = self._data[keep]
+        for table in self._side.values():
+            table.keep(keep)
+
+    def emit(self, rows: Rows, classes: bool) -> Tracks:
+        """The reported :class:`~mottrack.types.Tracks`: ``rows`` in the given order.
+
+        ``classes``: report the ``cls`` column (the detections carried classes).
+        """
+        out = self._data[rows]
+        k = self._keys
+        return Tracks.trusted(
+            out[:, k["ids"]].astype(np.int64),
+            self._to_xyxy(out[:, k["mean"]]),
+            out[:, k["score"]],
+            out[:, k["det_index"]].astype(np.int64),
+            out[:, k["cls"]].astype(np.int64) if classes else None,
+        )
+
+    # -- sequences and transactions -----------------------------------------------------
+    def reset(self) -> None:
+        """Remove every track and restart ID allocation at 1."""
+        self._data = np.zeros((0, self.width))
+        self.next_id = 1
+        self.next_order = 0
+        for table in self._side.values():
+            table.reset()
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """A token from which :meth:`restore` brings back the store as it is now."""
+        side = tuple(table.snapshot() for table in self._side.values())
+        return self._data.copy(), self.next_id, self.next_order, side
+
+    def restore(self, token: tuple[Any, ...]) -> None:
+        """Return to the state :meth:`snapshot` recorded (once per token)."""
+        self._data, self.next_id, self.next_order, side = token
+        for table, part in zip(self._side.values(), side):
+            table.restore(part)
+
+    # -- internals ----------------------------------------------------------------------
+    def _cov(self, block: F64) -> F64:
+        return block[:, self._keys["covariance"]].reshape(len(block), *self._shapes["covariance"])
+
+    def _side_values(self, side: dict[str, Any]) -> dict[str, Any]:
+        if side.keys() != self._side.keys():
+            raise ValueError(
+                f"side tables: expected values for {sorted(self._side)}, got {sorted(side)}"
+            )
+        return side

@@ -255,20 +255,6 @@ def test_classes_are_carried() -> None:
     assert tracker.update(d).classes.tolist() == [7]
 
 
-def test_embedder_used_when_detections_have_no_embeddings() -> None:
-    calls = []
-
-    def embedder(frame: np.ndarray, xyxy: np.ndarray) -> np.ndarray:
-        calls.append(xyxy.shape)
-        return np.tile(np.asarray(FEAT, np.float32), (len(xyxy), 1))
-
-    tracker = create_tracker("deepsort", n_init=1, embedder=embedder)
-    frame = np.zeros((480, 640, 3), np.uint8)
-    for _ in range(2):
-        out = tracker.update(Detections(np.array([BOX]), np.ones(1)), frame=frame)
-    assert out.ids.tolist() == [1] and calls == [(1, 4), (1, 4)]
-
-
 # ----------------------------------------------------------------------------- bad input
 
 
@@ -279,7 +265,7 @@ def test_registry_and_config() -> None:
     assert (cfg.max_age, cfg.n_init, cfg.gating_threshold) == (30, 3, 9.4877)
     with pytest.raises(TypeError, match="max_cosine"):
         create_tracker("deepsort", max_cosine=0.3)
-    for bad in ({"n_init": 0}, {"nn_budget": 0}, {"max_iou_distance": 1.5}, {"embedder": "x"}):
+    for bad in ({"n_init": 0}, {"nn_budget": 0}, {"max_iou_distance": 1.5}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             DeepSortConfig(**bad)
 
@@ -311,15 +297,3 @@ def test_embedding_count_mismatch_and_nan_rejected_by_detections() -> None:
         Detections(np.array([BOX]), np.ones(1), embeddings=np.ones((2, 3)))
     with pytest.raises(ValueError, match="finite"):
         Detections(np.array([BOX]), np.ones(1), embeddings=[[np.nan, 0, 1]])
-
-
-def test_bad_embedder_output_raises() -> None:
-    tracker = DeepSortTracker(embedder=lambda frame, xyxy: np.ones((len(xyxy) + 1, 4)))
-    with pytest.raises(ValueError, match="embedder"):
-        tracker.update(Detections(np.array([BOX]), np.ones(1)), frame=np.zeros((9, 9, 3), np.uint8))
-    assert tracker.frame_count == 0 and len(tracker.tracks) == 0
-    with pytest.raises(TypeError, match="embedder"):
-        DeepSortTracker(embedder=42)
-    assert create_tracker("deepsort", embedder="histogram").config.embedder == "histogram"
-    with pytest.raises(ValueError, match="embedder"):
-        create_tracker("deepsort", embedder="resnet")

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mottrack import create_tracker
+from mottrack import Pipeline, create_tracker
 from mottrack.datasets import generate
+from mottrack.deepsort.histogram import HistogramEmbedder
 from mottrack.eval import evaluate
 from mottrack.io import MOTSequence, write_results
 from mottrack.pipeline import track_frames
@@ -28,7 +29,8 @@ def _score(folder: Path, rows: np.ndarray, name: str, out: Path) -> dict[str, fl
 def test_frames_to_histogram_embedder_to_deepsort(rendered: Path, tmp_path: Path) -> None:
     seq = MOTSequence(rendered)
     with_images = [(f, d, seq.read_image(f)) for f, d in seq.frames()]
-    appearance = track_frames(create_tracker("deepsort"), with_images)
+    pipeline = Pipeline(create_tracker("deepsort"), embedder=HistogramEmbedder())
+    appearance = track_frames(pipeline, with_images)
     rng = np.random.default_rng(0)
     noise = [
         (f, d.__class__(d.xyxy, d.scores, embeddings=rng.standard_normal((len(d), 16))))

@@ -132,15 +132,15 @@ def test_bad_input_errors() -> None:
     tracker = FairMOTTracker()
     with pytest.raises(ValueError, match="embeddings"):
         tracker.update(Detections(BOX, np.ones(1)))
-    with pytest.raises(ValueError, match="frame=image"):
-        tracker.update(frame=np.zeros((8, 8, 3), np.uint8))  # no network without weights
+    with pytest.raises(ValueError, match=r"detections are required.*Pipeline\(tracker, detector"):
+        tracker.update(frame=np.zeros((8, 8, 3), np.uint8))  # the network is a Pipeline's
     with pytest.raises(ValueError, match="zero norm"):
         tracker.update(_d(feat=np.zeros((1, 3))))
     tracker.update(_d())
     with pytest.raises(ValueError, match="dimension 3"):
         tracker.update(Detections(BOX, np.ones(1), embeddings=np.ones((1, 4))))
     assert tracker.frame_count == 1
-    for bad in ({"frame_rate": 0}, {"input_size": (1000, 608)}, {"half": "int8"}):
+    for bad in ({"frame_rate": 0}, {"feature_momentum": 1.5}, {"iou_thresh": 0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             FairMOTConfig(**bad)
     assert FairMOTConfig(frame_rate=14).max_time_lost == 14

@@ -22,18 +22,18 @@ def _list_distance(samples: list[np.ndarray], feats: np.ndarray) -> np.ndarray:
 def test_gallery_equals_per_track_lists(seed: int, budget: int | None) -> None:
     rng = np.random.default_rng(seed)
     dim = 6
-    gallery = FeatureGallery(dim, budget)
+    gallery = FeatureGallery(budget, dim)
     lists: list[list[np.ndarray]] = []
     for _ in range(12):
         op = rng.integers(3)
         if op == 0 or not lists:
             new = normalize_features(rng.standard_normal((int(rng.integers(1, 3)), dim)))
-            gallery.add_tracks(new)
+            gallery.spawn(new)
             lists += [[f] for f in new]
         elif op == 1:
             rows = rng.choice(len(lists), size=int(rng.integers(1, len(lists) + 1)), replace=False)
             feats = normalize_features(rng.standard_normal((len(rows), dim)))
-            gallery.append(rows.astype(np.int64), feats)
+            gallery.correct(rows.astype(np.int64), feats)
             for r, f in zip(rows, feats):
                 lists[r] = (lists[r] + [f])[-budget:] if budget else lists[r] + [f]
         else:
@@ -52,12 +52,12 @@ def test_gallery_equals_per_track_lists(seed: int, budget: int | None) -> None:
 
 
 def test_distance_is_min_over_kept_features() -> None:
-    gallery = FeatureGallery(2, budget=2)
-    gallery.add_tracks(np.array([[1.0, 0.0]], np.float32))
+    gallery = FeatureGallery(budget=2, dim=2)
+    gallery.spawn(np.array([[1.0, 0.0]], np.float32))
     q = np.array([[1.0, 0.0]], np.float32)
     assert gallery.distance(np.array([0]), q)[0, 0] == pytest.approx(0.0)
-    gallery.append(np.array([0]), np.array([[0.0, 1.0]], np.float32))
-    gallery.append(np.array([0]), np.array([[-1.0, 0.0]], np.float32))  # [1, 0] falls out
+    gallery.correct(np.array([0]), np.array([[0.0, 1.0]], np.float32))
+    gallery.correct(np.array([0]), np.array([[-1.0, 0.0]], np.float32))  # [1, 0] falls out
     assert gallery.distance(np.array([0]), q)[0, 0] == pytest.approx(1.0)
 
 

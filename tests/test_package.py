@@ -1,5 +1,5 @@
-"""Packaging facts: the foundation, SORT and DeepSORT (with the histogram embedder) import no
-torch; public names are exported."""
+"""Packaging facts: the foundation, SORT, DeepSORT (with the histogram embedder) and FairMOT's
+association import no torch; public names are exported."""
 
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ import mottrack.datasets, mottrack.motion, mottrack.association
 t = mottrack.create_tracker("sort")
 t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
 import mottrack.deepsort
-d = mottrack.create_tracker("deepsort")
+from mottrack.deepsort.histogram import HistogramEmbedder
+d = mottrack.Pipeline(mottrack.create_tracker("deepsort"), embedder=HistogramEmbedder())
 box = mottrack.Detections(np.array([[0.0, 0.0, 10.0, 20.0]]), np.ones(1))
-d.update(box, frame=np.zeros((40, 40, 3), np.uint8))  # the default histogram embedder
-d.update(mottrack.Detections(box.xyxy, box.scores, embeddings=np.ones((1, 666))))
+d.update(np.zeros((40, 40, 3), np.uint8), box)  # the weight-free histogram embedder
+d.reset()
+d.update(detections=mottrack.Detections(box.xyxy, box.scores, embeddings=np.ones((1, 666))))
+f = mottrack.create_tracker("fairmot")
+f.update(mottrack.Detections(box.xyxy, box.scores, embeddings=np.ones((1, 8))))
 print("ok")
 """
 
@@ -31,7 +35,8 @@ def test_foundation_sort_and_deepsort_do_not_import_torch(
 
 
 def test_public_api_and_typed_marker() -> None:
-    for name in ("Detections", "Tracks", "Tracker", "create_tracker", "list_trackers"):
+    names = ("Detections", "Tracks", "Tracker", "Pipeline", "Detector", "Embedder")
+    for name in (*names, "create_tracker", "list_trackers", "track_frames"):
         assert name in mottrack.__all__ and hasattr(mottrack, name)
     assert (Path(mottrack.__file__).parent / "py.typed").is_file()
     assert mottrack.list_trackers() == sorted(mottrack.list_trackers())

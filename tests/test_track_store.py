@@ -1,4 +1,4 @@
-"""TrackStore: ID allocation, defaults, column views writing through to ``data``, removal."""
+"""TrackStore: the lifecycle steps, side-table alignment, list order and snapshots."""
 
 from __future__ import annotations
 
@@ -7,216 +7,233 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mottrack import Detections
+from mottrack.boxes import xyah_to_xyxy, xyxy_to_xyah
+from mottrack.deepsort.gallery import FeatureGallery
+from mottrack.motion import ConstantVelocityXYAH, ConstantVelocityXYSR
+from mottrack.side_tables import SmoothedEmbeddings
 from mottrack.tracks import TrackState, TrackStore
 
-N_DIM = 7
+
+def dets(k: int, seed: int = 0, classes: bool = False, dim: int = 3) -> Detections:
+    """k random boxes with scores, optional classes, unit embeddings."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 500, (k, 2))
+    wh = rng.uniform(10, 80, (k, 2))
+    emb = rng.normal(size=(k, dim))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    cls = rng.integers(0, 5, k) if classes else None
+    return Detections(np.hstack([xy, xy + wh]), rng.uniform(0.1, 1, k), cls, emb)
 
 
-def states(k, n=N_DIM, offset=0.0):
-    """k distinguishable means and covariances."""
-    mean = offset + np.arange(k * n, dtype=np.float64).reshape(k, n)
-    cov = offset + np.arange(k * n * n, dtype=np.float64).reshape(k, n, n) / 10.0
-    return mean, cov
+def xyah_store(**side) -> TrackStore:
+    return TrackStore(ConstantVelocityXYAH(), "xyah", columns={"extra": 7.0}, side_tables=side)
 
 
-def test_track_state_is_int_enum_in_paper_order():
+def test_track_state_is_int_enum_in_paper_order() -> None:
     assert [s.name for s in TrackState] == ["TENTATIVE", "CONFIRMED", "LOST", "DELETED"]
     assert TrackState.CONFIRMED == 2 and isinstance(TrackState.LOST, int)
 
 
-def test_new_store_is_empty():
-    store = TrackStore(N_DIM)
-    assert len(store) == 0 and store.next_id == 1
-    assert store.data.shape == (0, store.width)
-    assert store.mean.shape == (0, N_DIM) and store.covariance.shape == (0, N_DIM, N_DIM)
-    assert store.ids.shape == (0,)
-
-
-def test_add_allocates_consecutive_ids_from_one():
-    """First add gets 1..k, the next continues after k; the returned IDs are the stored ones."""
-    store = TrackStore(N_DIM)
-    ids = store.add(*states(3))
-    np.testing.assert_array_equal(ids, [1, 2, 3])
-    ids = store.add(*states(2))
-    np.testing.assert_array_equal(ids, [4, 5])
-    np.testing.assert_array_equal(store.ids, [1, 2, 3, 4, 5])
-    assert store.next_id == 6 and len(store) == 5
-
-
-def test_add_stores_mean_covariance_and_defaults():
-    """Given values land in their columns; the rest take the documented defaults."""
-    store = TrackStore(N_DIM)
-    mean, cov = states(2)
-    store.add(mean, cov)
+def test_spawn_initiates_from_detections_with_fresh_ids_and_defaults() -> None:
+    store = xyah_store()
+    d = dets(4, classes=True)
+    store.spawn(d, np.array([2, 0]))
+    store.spawn(d, np.array([3]), hits=1, state=TrackState.CONFIRMED)
+    np.testing.assert_array_equal(store.ids, [1, 2, 3])
+    mean, cov = ConstantVelocityXYAH().initiate(xyxy_to_xyah(d.xyxy[[2, 0, 3]]))
     np.testing.assert_array_equal(store.mean, mean)
     np.testing.assert_array_equal(store.covariance, cov)
-    np.testing.assert_array_equal(store.state, [TrackState.TENTATIVE] * 2)
-    np.testing.assert_array_equal(store.det_index, [-1, -1])
-    np.testing.assert_array_equal(store.cls, [-1, -1])
-    for name in ("hits", "hit_streak", "age", "time_since_update", "score"):
-        np.testing.assert_array_equal(getattr(store, name), [0, 0], err_msg=name)
+    np.testing.assert_array_equal(store.det_index, [2, 0, 3])
+    np.testing.assert_array_equal(store.score, d.scores[[2, 0, 3]])
+    np.testing.assert_array_equal(store.cls, d.classes[[2, 0, 3]])
+    np.testing.assert_array_equal(store.state, [1, 1, 2])
+    np.testing.assert_array_equal(store.hits, [0, 0, 1])
+    np.testing.assert_array_equal(store.column("extra"), [7.0, 7.0, 7.0])
+    for name in ("hit_streak", "age", "time_since_update"):
+        np.testing.assert_array_equal(store.column(name), 0, err_msg=name)
 
 
-def test_add_with_column_values_arrays_and_scalars():
-    store = TrackStore(N_DIM)
-    store.add(*states(3), hits=1, score=[0.1, 0.2, 0.3], state=TrackState.CONFIRMED)
-    np.testing.assert_array_equal(store.hits, [1, 1, 1])
-    np.testing.assert_array_equal(store.score, [0.1, 0.2, 0.3])
-    np.testing.assert_array_equal(store.state, [2, 2, 2])
-
-
-def test_add_zero_tracks_is_a_no_op():
-    store = TrackStore(N_DIM)
-    ids = store.add(np.zeros((0, N_DIM)), np.zeros((0, N_DIM, N_DIM)))
-    assert ids.shape == (0,) and len(store) == 0 and store.next_id == 1
-    store.add(*states(2))
-    ids = store.add(np.zeros((0, N_DIM)), np.zeros((0, N_DIM, N_DIM)), score=np.zeros(0), hits=1)
-    assert ids.shape == (0,) and len(store) == 2 and store.next_id == 3
-
-
-def test_add_rejects_unknown_columns_and_explicit_ids():
-    store = TrackStore(N_DIM)
-    with pytest.raises(ValueError, match="unknown"):
-        store.add(*states(1), colour=[1.0])
-    with pytest.raises(ValueError, match="ids"):
-        store.add(*states(1), ids=[7])
-    assert len(store) == 0 and store.next_id == 1, "a rejected add changes nothing"
-
-
-def test_reset_restarts_ids_at_one():
-    store = TrackStore(N_DIM)
-    store.add(*states(4))
-    store.reset()
+def test_spawn_nothing_is_a_no_op_and_bad_columns_change_nothing() -> None:
+    store = xyah_store()
+    store.spawn(dets(2), np.zeros(0, np.int64))
     assert len(store) == 0 and store.next_id == 1
-    np.testing.assert_array_equal(store.add(*states(2)), [1, 2])
+    for bad in ({"colour": 1.0}, {"ids": 5}, {"order": 2}):
+        with pytest.raises(ValueError, match="unknown or reserved"):
+            store.spawn(dets(1), np.array([0]), **bad)
+    assert len(store) == 0 and store.next_id == 1
 
 
-def test_stores_allocate_ids_independently():
-    """IDs are per store (per tracker instance), never a shared counter."""
-    a, b = TrackStore(N_DIM), TrackStore(N_DIM)
-    a.add(*states(3))
-    np.testing.assert_array_equal(b.add(*states(2)), [1, 2])
-    np.testing.assert_array_equal(a.add(*states(1)), [4])
-    b.reset()
-    assert a.next_id == 5
+def test_begin_frame_then_predict_some_rows() -> None:
+    """begin_frame: det_index -1, time_since_update + 1, the hit streak of a track missed
+    last frame restarts; predict(rows) moves and ages those rows only."""
+    store = TrackStore(ConstantVelocityXYSR(), "xysr")
+    d = dets(3)
+    store.spawn(d, np.arange(3))
+    store.begin_frame()
+    store.correct(np.array([0, 2]), d, np.array([0, 2]))  # row 1 missed this frame
+    store.begin_frame()
+    np.testing.assert_array_equal(store.det_index, [-1, -1, -1])
+    np.testing.assert_array_equal(store.time_since_update, [1, 2, 1])
+    np.testing.assert_array_equal(store.hit_streak, [1, 0, 1])
+    before_mean, before_cov = store.mean.copy(), store.covariance.copy()
+    store.predict(np.array([2]))
+    mean, cov = ConstantVelocityXYSR().predict(before_mean[[2]], before_cov[[2]])
+    np.testing.assert_array_equal(store.mean[2], mean[0])
+    np.testing.assert_array_equal(store.covariance[2], cov[0])
+    np.testing.assert_array_equal(store.mean[:2], before_mean[:2])
+    np.testing.assert_array_equal(store.age, [0, 0, 1])
+    store.predict()
+    np.testing.assert_array_equal(store.age, [1, 1, 2])
 
 
-def test_column_views_write_through_to_data():
-    """Writing into mean, covariance (a (N, n, n) view) or a scalar column changes ``data``."""
-    store = TrackStore(N_DIM)
-    store.add(*states(2))
-    mean_view, cov_view, hits_view = store.mean, store.covariance, store.hits
-    for view in (mean_view, cov_view, hits_view):
-        assert np.shares_memory(view, store.data)
-    mean_view[1, 3] = -1.5
-    cov_view[0, 2, 5] = 42.0
-    hits_view[1] = 9
-    n = N_DIM
-    assert store.data[1, store.slice_of("mean")][3] == -1.5
-    assert store.data[0, store.slice_of("covariance")][2 * n + 5] == 42.0
-    assert store.data[1, store.slice_of("hits")][0] == 9
-    # fresh views see the writes
-    assert store.mean[1, 3] == -1.5 and store.covariance[0, 2, 5] == 42.0
+def test_correct_is_the_kalman_update_and_takes_the_detection() -> None:
+    store = xyah_store()
+    first, second = dets(3, seed=1, classes=True), dets(3, seed=2, classes=True)
+    store.spawn(first, np.arange(3))
+    store.predict()
+    prior_mean, prior_cov = store.mean.copy(), store.covariance.copy()
+    store.correct(np.array([2, 0]), second, np.array([1, 2]))
+    mean, cov = ConstantVelocityXYAH().update(
+        prior_mean[[2, 0]], prior_cov[[2, 0]], xyxy_to_xyah(second.xyxy[[1, 2]])
+    )
+    np.testing.assert_array_equal(store.mean[[2, 0]], mean)
+    np.testing.assert_array_equal(store.covariance[[2, 0]], cov)
+    np.testing.assert_array_equal(store.mean[1], prior_mean[1])
+    np.testing.assert_array_equal(store.det_index, [2, 1, 1])
+    want = [second.scores[2], first.scores[1], second.scores[1]]
+    np.testing.assert_array_equal(store.score, want)
+    np.testing.assert_array_equal(store.cls[[2, 0]], second.classes[[1, 2]])
+    np.testing.assert_array_equal(store.hits, [1, 0, 1])
+    store.correct(np.array([1]), second, np.array([0]), score=False)
+    assert store.score[1] == first.scores[1] and store.det_index[1] == 0
 
 
-def test_column_setters_write_through():
-    """Assigning to a column property fills it in place (broadcasting scalars)."""
-    store = TrackStore(N_DIM)
-    store.add(*states(3))
-    data_before = store.data
-    store.time_since_update = 4
-    store.age = [1, 2, 3]
-    new_cov = np.broadcast_to(np.eye(N_DIM), (3, N_DIM, N_DIM))
-    store.covariance = new_cov
-    assert store.data is data_before
-    np.testing.assert_array_equal(store.time_since_update, [4, 4, 4])
-    np.testing.assert_array_equal(store.age, [1, 2, 3])
-    np.testing.assert_array_equal(store.covariance, new_cov)
+def test_emit_reports_rows_in_order_with_boxes_from_the_state() -> None:
+    store = xyah_store()
+    d = dets(3, classes=True)
+    store.spawn(d, np.arange(3))
+    out = store.emit(np.array([2, 0]), classes=True)
+    np.testing.assert_array_equal(out.ids, [3, 1])
+    np.testing.assert_allclose(out.xyxy, xyah_to_xyxy(store.mean[[2, 0]]))
+    np.testing.assert_allclose(out.xyxy, d.xyxy[[2, 0]], atol=1e-9)
+    np.testing.assert_array_equal(out.classes, d.classes[[2, 0]])
+    assert store.emit(np.array([1]), classes=False).classes is None
+    assert not out.ids.flags.writeable and not out.xyxy.flags.writeable
 
 
-def test_gather_update_scatter_on_selected_rows():
-    """Fancy-indexed rows are copies: writing them back updates exactly those tracks."""
-    store = TrackStore(N_DIM)
-    store.add(*states(4))
-    rows = np.array([3, 1])
-    expected_c00 = store.covariance[:, 0, 0].copy()
-    expected_c00[rows] = -1.0
-    block = store.data[rows]
-    store.column("hits", block)[:] = [7, 5]
-    store.column("covariance", block)[:, 0, 0] = -1.0
-    np.testing.assert_array_equal(store.hits, [0, 0, 0, 0])  # not yet scattered
-    store.data[rows] = block
-    np.testing.assert_array_equal(store.hits, [0, 5, 0, 7])
-    np.testing.assert_array_equal(store.covariance[:, 0, 0], expected_c00)
+def test_columns_are_read_only_and_named() -> None:
+    store = xyah_store()
+    store.spawn(dets(2), np.arange(2))
+    with pytest.raises(ValueError, match="read-only"):
+        store.hits[0] = 5
+    with pytest.raises(ValueError, match="read-only"):
+        store.data[0, 0] = 5
+    with pytest.raises(KeyError, match="unknown 'colour'"):
+        store.column("colour")
+    for reserved in ("ids", "order", "mean"):
+        with pytest.raises(ValueError, match="maintained by the store"):
+            store.assign(reserved, np.array([0]), 1.0)
+    store.assign("state", np.array([1]), TrackState.LOST)
+    np.testing.assert_array_equal(store.state, [1, 3])
 
 
-def test_keep_removes_rows_and_preserves_order():
-    store = TrackStore(N_DIM)
-    mean, cov = states(5)
-    store.add(mean, cov)
-    store.keep(np.array([True, False, True, False, True]))
+def test_purge_removes_deleted_rows_and_their_side_rows() -> None:
+    smooth = SmoothedEmbeddings(0.9)
+    store = xyah_store(appearance=smooth)
+    d = dets(5)
+    store.spawn(d, np.arange(5), appearance=d.embeddings)
+    store.mark_deleted(np.array([1, 3]))
+    np.testing.assert_array_equal(store.state, [1, 4, 1, 4, 1])
+    store.purge()
     np.testing.assert_array_equal(store.ids, [1, 3, 5])
-    np.testing.assert_array_equal(store.mean, mean[[0, 2, 4]])
-    np.testing.assert_array_equal(store.covariance, cov[[0, 2, 4]])
-    store.keep(np.ones(3, bool))
-    assert len(store) == 3
-    np.testing.assert_array_equal(store.add(*states(1)), [6])  # removed IDs are never reused
-    np.testing.assert_array_equal(store.ids, [1, 3, 5, 6])
-    store.keep(np.zeros(4, bool))
-    assert len(store) == 0 and store.next_id == 7
+    np.testing.assert_array_equal(smooth.features, d.embeddings[[0, 2, 4]])
+    store.spawn(d, np.array([0]), appearance=d.embeddings[:1])
+    np.testing.assert_array_equal(store.ids, [1, 3, 5, 6])  # IDs are never reused
 
 
-def test_extra_columns():
-    """Policy columns get zeros by default, can be set in add and are views like the others."""
-    store = TrackStore(4, extra={"feature": (3,), "gallery": (2, 3)})
-    assert "feature" in store.columns and "gallery" in store.columns
-    feat = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    store.add(*states(2, n=4), feature=feat)
-    np.testing.assert_array_equal(store.column("feature"), feat)
-    assert store.column("gallery").shape == (2, 2, 3)
-    np.testing.assert_array_equal(store.column("gallery"), 0.0)
-    store.column("gallery")[1, 0, 2] = 8.0
-    assert store.data[1, store.slice_of("gallery")][2] == 8.0
-    assert store.width == 9 + 4 + 16 + 3 + 6
+def test_side_values_must_come_for_every_table() -> None:
+    store = xyah_store(appearance=SmoothedEmbeddings(0.9))
+    with pytest.raises(ValueError, match="expected values for"):
+        store.spawn(dets(1), np.array([0]))
+    assert len(store) == 0
 
 
-def test_extra_column_name_clash_raises():
-    with pytest.raises(ValueError, match="mean"):
-        TrackStore(4, extra={"mean": (4,)})
+def test_list_order_spawn_then_requeue() -> None:
+    store = xyah_store()
+    store.spawn(dets(4), np.arange(4))
+    everything = np.ones(4, bool)
+    np.testing.assert_array_equal(store.ordered(everything), [0, 1, 2, 3])
+    store.requeue(np.array([2, 0]))
+    np.testing.assert_array_equal(store.ordered(everything), [1, 3, 2, 0])
+    np.testing.assert_array_equal(store.ordered(store.ids > 1), [1, 3, 2])
 
 
-def test_new_rows_are_defaults_outside_the_table():
-    store = TrackStore(N_DIM)
-    block = store.new_rows(2)
-    assert block.shape == (2, store.width) and len(store) == 0
-    np.testing.assert_array_equal(store.column("state", block), [1, 1])
-    np.testing.assert_array_equal(store.column("det_index", block), [-1, -1])
-    block[0, 0] = 5.0
-    assert store.new_rows(1)[0, 0] == 0.0, "the template is not shared"
+def test_stores_allocate_ids_independently_and_reset_restarts() -> None:
+    a, b = xyah_store(), xyah_store()
+    a.spawn(dets(3), np.arange(3))
+    b.spawn(dets(2), np.arange(2))
+    np.testing.assert_array_equal(b.ids, [1, 2])
+    a.reset()
+    assert len(a) == 0 and a.next_id == 1 and b.next_id == 3
 
 
-@settings(max_examples=30, deadline=None)
-@given(
-    ops=st.lists(st.one_of(st.integers(1, 4), st.just(-1)), max_size=12), seed=st.integers(0, 99)
-)
-def test_random_add_keep_sequences(ops, seed):
-    """Against a list model: IDs strictly increase, rows stay in creation order, data intact."""
+def _state(store: TrackStore, gallery: FeatureGallery) -> tuple:
+    return (
+        store.data.copy(),
+        store.next_id,
+        store.next_order,
+        gallery.features.copy(),
+        gallery.count.copy(),
+    )
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(ops=st.lists(st.integers(0, 4), min_size=1, max_size=12), seed=st.integers(0, 999))
+def test_snapshot_restore_undoes_any_steps_and_side_tables_stay_aligned(ops, seed) -> None:
+    """After any mix of steps, restore() gives back the snapshot's store and gallery exactly;
+    throughout, gallery row i holds the features of track row i (a per-ID list model)."""
     rng = np.random.default_rng(seed)
-    store = TrackStore(3)
-    model_ids: list[int] = []
-    next_id = 1
+    gallery = FeatureGallery(budget=2)
+    store = xyah_store(appearance=gallery)
+    model: dict[int, list[np.ndarray]] = {}
+    d = dets(4, seed=seed)
+    store.spawn(d, np.arange(2), appearance=d.embeddings[:2])
+    for i, f in zip(store.ids, d.embeddings[:2]):
+        model[int(i)] = [f]
+    both = np.arange(2)
+    store.correct(both, d, both + 2, appearance=d.embeddings[2:])  # full rings: in-place writes
+    for i, f in zip(store.ids, d.embeddings[2:]):
+        model[int(i)].append(f)
+    token, before = store.snapshot(), _state(store, gallery)
     for op in ops:
-        if op >= 0:
-            mean = rng.normal(size=(op, 3))
-            ids = store.add(mean, np.zeros((op, 3, 3)) + mean[:, :, None], hits=mean[:, 0])
-            np.testing.assert_array_equal(ids, np.arange(next_id, next_id + op))
-            model_ids += list(range(next_id, next_id + op))
-            next_id += op
+        n = len(store)
+        if op == 0:
+            k = int(rng.integers(1, 4))
+            rows = rng.integers(0, 4, k)
+            store.spawn(d, rows, appearance=d.embeddings[rows])
+            for i, r in zip(store.ids[-k:], rows):
+                model[int(i)] = [d.embeddings[r]]
+        elif op == 1 and n:
+            rows = rng.permutation(n)[: int(rng.integers(1, n + 1))]
+            cols = rng.integers(0, 4, rows.size)
+            store.correct(rows, d, cols, appearance=d.embeddings[cols])
+            for r, c in zip(rows, cols):
+                model[int(store.ids[r])] = (model[int(store.ids[r])] + [d.embeddings[c]])[-2:]
+        elif op == 2 and n:
+            store.mark_deleted(rng.random(n) < 0.4)
+            store.purge()
+        elif op == 3:
+            store.begin_frame()
+            store.predict()
         else:
-            mask = rng.random(len(store)) < 0.5
-            store.keep(mask)
-            model_ids = [i for i, k in zip(model_ids, mask, strict=True) if k]
-        np.testing.assert_array_equal(store.ids, model_ids)
-        np.testing.assert_array_equal(store.hits, store.mean[:, 0])
-        np.testing.assert_array_equal(store.covariance[:, :, 1], store.mean)
-    assert store.next_id == next_id
+            store.requeue(rng.permutation(n)[: n // 2])
+        assert len(gallery) == len(store)
+        for row, i in enumerate(store.ids):
+            want = 1 - np.max(np.array(model[int(i)]) @ d.embeddings.T, axis=0)
+            got = gallery.distance(np.array([row]), d.embeddings.astype(np.float32))[0]
+            np.testing.assert_allclose(got, want, atol=1e-6)
+    store.restore(token)
+    after = _state(store, gallery)
+    for x, y in zip(before, after):
+        np.testing.assert_array_equal(x, y)

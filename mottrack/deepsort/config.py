@@ -36,15 +36,6 @@ class DeepSortConfig:
         Detections shorter than this (pixels) are ignored.
     std_weight_position, std_weight_velocity : float, default 1/20 and 1/160
         Noise scales of :class:`~mottrack.motion.ConstantVelocityXYAH`.
-    embedder : str, default "histogram"
-        Built-in appearance embedder used when detections come without ``embeddings`` and a
-        frame is given: ``"histogram"`` (weight-free) or ``"cnn"`` (needs ``embedder_weights``
-        and the ``torch`` extra). An :class:`~mottrack.deepsort.embedder.Embedder` object can
-        instead be given to :class:`~mottrack.deepsort.DeepSortTracker` directly.
-    embedder_weights : str or None, default None
-        Checkpoint for the ``"cnn"`` embedder.
-    embedder_device : str, default "cpu"
-        Torch device of the ``"cnn"`` embedder.
 
     Notes
     -----
@@ -64,9 +55,6 @@ class DeepSortConfig:
     min_detection_height: float = 0.0
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
-    embedder: str = "histogram"
-    embedder_weights: str | None = None
-    embedder_device: str = "cpu"
 
     def __post_init__(self) -> None:
         own = "DeepSortConfig"
@@ -82,12 +70,3 @@ class DeepSortConfig:
         check_number(own, "min_detection_height", self.min_detection_height, 0.0)
         check_number(own, "std_weight_position", self.std_weight_position, 0.0)
         check_number(own, "std_weight_velocity", self.std_weight_velocity, 0.0)
-        if self.embedder not in ("histogram", "cnn"):
-            raise ValueError(
-                f"{own}.embedder: expected 'histogram' or 'cnn', got {self.embedder!r}"
-            )
-        if self.embedder_weights is not None and not isinstance(self.embedder_weights, str):
-            raise ValueError(
-                f"{own}.embedder_weights: expected a path string or None, "
-                f"got {type(self.embedder_weights).__name__}"
-            )

@@ -1,4 +1,4 @@
-"""Appearance embedders for DeepSORT: the :class:`Embedder` protocol, crop extraction, a factory.
+"""Appearance embedders for DeepSORT: crop extraction and a factory (the protocol is core).
 
 An embedder turns the detections of one frame into one L2-normalised feature row per box. Two
 are provided: :class:`~mottrack.deepsort.histogram.HistogramEmbedder` (part-based colour
@@ -19,12 +19,13 @@ zeros keep the output deterministic. The clipped region is resized to the crop s
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..protocols import Embedder
 from ..tracker import check_frame
 from ..types import _check_xyxy, _frozen
 
@@ -40,36 +41,6 @@ __all__ = [
 
 EMBEDDERS = ("cnn", "histogram")
 CROP_SIZE = (128, 64)  # (height, width) of deep_sort's patches
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Anything that maps the boxes of a frame to L2-normalised appearance features.
-
-    Attributes
-    ----------
-    dim : int
-        Length ``D`` of each feature row.
-    """
-
-    dim: int
-
-    def __call__(self, frame: NDArray[np.uint8], xyxy: NDArray[np.float64]) -> NDArray[np.float32]:
-        """Embed the boxes of one frame.
-
-        Parameters
-        ----------
-        frame : ndarray, shape (H, W, 3), uint8
-            BGR image (OpenCV order).
-        xyxy : ndarray, shape (N, 4), float64
-            Boxes ``[x1, y1, x2, y2]`` in pixels.
-
-        Returns
-        -------
-        ndarray, shape (N, dim), float32
-            One L2-normalised row per box.
-        """
-        ...
 
 
 def _as_xyxy(xyxy: ArrayLike) -> NDArray[np.float64]:

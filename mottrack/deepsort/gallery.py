@@ -1,9 +1,16 @@
-"""Per-track appearance galleries as one array: the last ``budget`` features of every track."""
+"""Per-track appearance galleries as one array: the last ``budget`` features of every track.
+
+A :class:`~mottrack.side_tables.SideTable` of DeepSORT's track store.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
+
+from ..embeddings import check_dimension
 
 __all__ = ["FeatureGallery"]
 
@@ -20,10 +27,10 @@ class FeatureGallery:
 
     Parameters
     ----------
-    dim : int
-        Feature size ``D``.
     budget : int or None
         Features kept per track.
+    dim : int, optional
+        Feature size ``D``; by default fixed by the first features of a sequence.
 
     Attributes
     ----------
@@ -35,16 +42,32 @@ class FeatureGallery:
         Features written to each track so far.
     """
 
-    def __init__(self, dim: int, budget: int | None) -> None:
-        self.dim = int(dim)
+    def __init__(self, budget: int | None, dim: int | None = None) -> None:
         self.budget = budget
-        self.features = np.zeros((0, 1, self.dim), np.float32)
-        self.count = np.zeros(0, np.int64)
+        self._fixed_dim = dim
+        self.reset()
 
     def __len__(self) -> int:
         return int(self.count.shape[0])
 
+    @property
+    def dim(self) -> int | None:
+        """Feature size ``D`` of this sequence (None before the first features)."""
+        return self._dim
+
+    def reset(self) -> None:
+        """Remove every track's gallery (a new sequence)."""
+        self._dim = self._fixed_dim
+        self.features = np.zeros((0, 1, self._dim or 0), np.float32)
+        self.count = np.zeros(0, np.int64)
+        self._journal: list[tuple[F32, NDArray[np.int64], NDArray[np.int64], F32]] = []
+
+    def check(self, features: NDArray[Any], name: str) -> None:
+        """Raise ``ValueError`` unless ``features`` has this sequence's size."""
+        check_dimension(features, self._dim, name)
+
     def _grow(self, needed: int) -> None:
+        assert self._dim is not None
         cap = self.features.shape[1]
         if needed <= cap:
             return
@@ -53,19 +76,24 @@ class FeatureGallery:
             new_cap *= 2
         if self.budget is not None:
             new_cap = min(new_cap, self.budget)
-        grown = np.empty((len(self), new_cap, self.dim), np.float32)
+        grown = np.empty((len(self), new_cap, self._dim), np.float32)
         grown[:, :cap] = self.features
         grown[:, cap:] = self.features[:, :1]
         self.features = grown
 
-    def add_tracks(self, features: F32) -> None:
+    def spawn(self, features: F32) -> None:
         """Append one row per new track, holding its first (unit-norm) feature, ``(K, D)``."""
-        shape = (features.shape[0], self.features.shape[1], self.dim)
+        if not len(features):
+            return
+        if self._dim is None:
+            self._dim = int(features.shape[1])
+            self.features = np.zeros((0, 1, self._dim), np.float32)
+        shape = (features.shape[0], self.features.shape[1], self._dim)
         block = np.broadcast_to(features[:, None, :], shape).astype(np.float32)
         self.features = np.concatenate([self.features, block])
         self.count = np.concatenate([self.count, np.ones(features.shape[0], np.int64)])
 
-    def append(self, rows: NDArray[np.int64], features: F32) -> None:
+    def correct(self, rows: NDArray[np.int64], features: F32) -> None:
         """Add ``features[i]`` (unit norm) to track row ``rows[i]``; rows must be distinct."""
         if rows.size == 0:
             return
@@ -73,7 +101,10 @@ class FeatureGallery:
             self._grow(int(self.count[rows].max()) + 1)
         cap = self.features.shape[1]
         slot = self.count[rows] % cap
+        # The ring is written in place: keep what is overwritten for restore().
+        self._journal.append((self.features, rows, slot, self.features[rows, slot]))
         self.features[rows, slot] = features
+        self.count = self.count.copy()
         self.count[rows] += 1
 
     def keep(self, mask: NDArray[np.bool_]) -> None:
@@ -81,6 +112,18 @@ class FeatureGallery:
         if not mask.all():
             self.features = self.features[mask]
             self.count = self.count[mask]
+
+    def snapshot(self) -> tuple[F32, NDArray[np.int64], int | None]:
+        """A token for :meth:`restore`; starts a new journal of in-place ring writes."""
+        self._journal = []
+        return self.features, self.count, self._dim
+
+    def restore(self, token: tuple[F32, NDArray[np.int64], int | None]) -> None:
+        """Return to the :meth:`snapshot`, undoing the ring writes made since."""
+        for array, rows, slot, old in reversed(self._journal):
+            array[rows, slot] = old
+        self._journal = []
+        self.features, self.count, self._dim = token
 
     def distance(
         self,
@@ -108,7 +151,7 @@ class FeatureGallery:
         if t == 0 or m == 0:
             return np.zeros((t, m), np.float32)
         n, cap, _ = self.features.shape
-        dense_ns = t * cap * m * self.dim / 25  # multiply-adds, ~25 per ns
+        dense_ns = t * cap * m * features.shape[1] / 25  # multiply-adds, ~25 per ns
         if mask is not None and dense_ns > 5000:  # a product per track costs ~5 us overhead
             busy = np.flatnonzero(mask.any(axis=1))
             if busy.size * 5000 < dense_ns:
@@ -120,10 +163,10 @@ class FeatureGallery:
                 return out
         # (M, rows * C) products, reduced over each track's C contiguous slots.
         if 2 * t < n:  # few rows: gather them; otherwise one product over every row
-            flat = self.features[rows].reshape(t * cap, self.dim)
+            flat = self.features[rows].reshape(t * cap, -1)
             dist = 1.0 - (features @ flat.T).reshape(m, t, cap).max(axis=2).T
         else:
-            flat = self.features.reshape(n * cap, self.dim)
+            flat = self.features.reshape(n * cap, -1)
             dist = 1.0 - (features @ flat.T).reshape(m, n, cap).max(axis=2).T[rows]
         if mask is not None:
             dist[~mask] = np.inf

@@ -11,7 +11,7 @@ __all__ = ["FairMOTConfig"]
 
 @dataclass(frozen=True)
 class FairMOTConfig:
-    """Parameters of FairMOT's JDE association (Zhang et al., 2021) and of its detector.
+    """Parameters of FairMOT's JDE association (Zhang et al., 2021).
 
     Parameters
     ----------
@@ -38,22 +38,12 @@ class FairMOTConfig:
     duplicate_iou_distance : float, default 0.15
         A tracked and a lost track closer than this ``1 - IoU`` are duplicates; the shorter
         one is dropped.
-    weights : str or None, default None
-        A FairMOT checkpoint. With it the tracker builds the network and
-        ``update(frame=...)`` detects; without it the tracker associates given
-        ``Detections`` with embeddings only.
-    arch : str, default "dla34"
-        Network architecture for ``weights``.
-    input_size : tuple of int, default (1088, 608)
-        Network input ``(width, height)`` (frames are letterboxed to it).
-    device : str, default "cpu"
-        Torch device of the network.
-    half : str or None, default None
-        ``"fp16"`` or ``"bf16"`` autocast on CUDA.
 
     Notes
     -----
-    IoUs use the ``+1`` pixel convention of the original's ``cython_bbox``.
+    The network's settings (checkpoint, input size, device, precision) belong to
+    :class:`~mottrack.fairmot.detector.FairMOTDetector`. IoUs use the ``+1`` pixel convention
+    of the original's ``cython_bbox``.
     """
 
     frame_rate: float = 30.0
@@ -66,11 +56,6 @@ class FairMOTConfig:
     gating_threshold: float = 9.4877
     feature_momentum: float = 0.9
     duplicate_iou_distance: float = 0.15
-    weights: str | None = None
-    arch: str = "dla34"
-    input_size: tuple[int, int] = (1088, 608)
-    device: str = "cpu"
-    half: str | None = None
 
     def __post_init__(self) -> None:
         own = "FairMOTConfig"
@@ -82,19 +67,6 @@ class FairMOTConfig:
         for name in ("motion_weight", "feature_momentum", "duplicate_iou_distance"):
             check_fraction(own, name, getattr(self, name))
         check_number(own, "gating_threshold", self.gating_threshold, 0.0)
-        if self.weights is not None and not isinstance(self.weights, str):
-            raise ValueError(f"{own}.weights: expected a path string or None, got {self.weights!r}")
-        size = self.input_size
-        if not (
-            isinstance(size, (tuple, list))
-            and len(size) == 2
-            and all(isinstance(v, int) and v > 0 and v % 32 == 0 for v in size)
-        ):
-            raise ValueError(
-                f"{own}.input_size: expected (width, height), multiples of 32, got {size!r}"
-            )
-        if self.half not in (None, "fp16", "bf16"):
-            raise ValueError(f"{own}.half: expected None, 'fp16' or 'bf16', got {self.half!r}")
 
     @property
     def max_time_lost(self) -> int:

@@ -11,17 +11,17 @@ CONFIRMED = tracked and activated; LOST = lost.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial.distance import cdist
 
 from ..association import linear_assignment
-from ..boxes import iou_matrix, xyah_to_xyxy, xyxy_to_xyah
-from ..embeddings import check_dimension, unit_rows
+from ..boxes import iou_matrix, xyxy_to_xyah
+from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
+from ..side_tables import SmoothedEmbeddings
 from ..tracker import Tracker, check_positive_size
 from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
@@ -34,7 +34,8 @@ F64 = NDArray[np.float64]
 _TENTATIVE, _CONFIRMED, _LOST = (
     float(s) for s in (TrackState.TENTATIVE, TrackState.CONFIRMED, TrackState.LOST)
 )
-_EXTRA = ("start_frame", "last_frame", "order", "removed")
+#: Index of the height velocity in the ``xyah`` Kalman state (zeroed for lost tracks).
+HEIGHT_VELOCITY = 7
 
 
 @register_tracker("fairmot")
@@ -63,13 +64,13 @@ class FairMOTTracker(Tracker):
     Reported: activated tracked tracks, with the Kalman box. All IoUs use the ``+1`` pixel
     convention of the original's ``cython_bbox``.
 
+    The network is not part of the tracker: :class:`~mottrack.fairmot.detector.FairMOTDetector`
+    turns a frame into ``Detections`` with embeddings, and :class:`~mottrack.pipeline.Pipeline`
+    feeds them to this tracker.
+
     Parameters
     ----------
     config : FairMOTConfig, optional
-    detector : callable, optional
-        ``frame -> Detections`` with embeddings, used by ``update(frame=...)`` (default: the
-        network built from ``config.weights``, :class:`~mottrack.fairmot.detector.
-        FairMOTDetector`).
     **overrides
         :class:`FairMOTConfig` fields.
     """
@@ -78,245 +79,136 @@ class FairMOTTracker(Tracker):
     config: FairMOTConfig
     requires_embeddings = True
 
-    def __init__(self, config: Any = None, *, detector: Any = None, **overrides: Any) -> None:
-        if detector is not None and not callable(detector):
-            raise TypeError(
-                f"detector: expected a callable frame -> Detections, got {type(detector)}"
-            )
-        super().__init__(config, **overrides)
-        self._detector: Any = detector
-
-    def _reset(self) -> None:
-        self._kf = ConstantVelocityXYAH()
-        self._tracks = self._new_store(0)
-        self._next_order = 0
-
-    def _new_store(self, dim: int) -> TrackStore:
-        extra: dict[str, tuple[int, ...]] = {name: () for name in _EXTRA}
-        extra["feature"] = (dim,)
-        store = TrackStore(self._kf.ndim, extra)
-        self._key = {name: store.key(name) for name in store.columns}
-        return store
+    def _new_store(self) -> TrackStore:
+        appearance = SmoothedEmbeddings(self.config.feature_momentum)
+        return TrackStore(
+            ConstantVelocityXYAH(),
+            "xyah",
+            columns={"start_frame": 0.0, "removed": 0.0},
+            side_tables={"appearance": appearance},
+        )
 
     @property
-    def tracks(self) -> TrackStore:
-        """The live track table, tracked and lost (read it, don't modify it)."""
-        return self._tracks
-
-    @property
-    def detector(self) -> Any:
-        """The network detector (built from ``config.weights`` on first use), or None."""
-        if self._detector is None and self.config.weights is not None:
-            from .detector import FairMOTDetector
-
-            cfg = self.config
-            self._detector = FairMOTDetector(
-                cfg.weights,
-                input_size=cfg.input_size,
-                conf_thres=cfg.det_thresh,
-                device=cfg.device,
-                half=cfg.half or False,
-                arch=cfg.arch,
-            )
-        return self._detector
+    def appearance(self) -> SmoothedEmbeddings:
+        """Smoothed embeddings, rows aligned with :attr:`tracks`."""
+        return cast(SmoothedEmbeddings, self._store.side_tables["appearance"])
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
-        if dets is None:
-            if frame is None or (self.config.weights is None and self._detector is None):
-                raise ValueError(
-                    "FairMOTTracker.update: pass detections=Detections(..., embeddings=...) "
-                    "or, with a network (create_tracker('fairmot', weights=PATH)), frame=image"
-                )
-            return
-        if dets.embeddings is None and len(dets):
-            raise ValueError(
-                "FairMOTTracker.update: detections need embeddings (FairMOT's re-ID features); "
-                "pass Detections(xyxy, scores, embeddings=(N, D) array)"
-            )
-        if len(dets):
-            dim = self._tracks.column("feature").shape[1] if len(self._tracks) else None
-            check_dimension(dets.embeddings, dim, "detections.embeddings")
-            check_positive_size(dets, "FairMOT", width=False)
+        super()._check_inputs(dets, frame)
+        assert dets is not None
+        if dets.embeddings is not None:
+            self.appearance.check(dets.embeddings, "detections.embeddings")
+        check_positive_size(dets, "FairMOT", width=False)
 
-    # -- helpers ------------------------------------------------------------------------
-    def _ordered(self, mask: NDArray[np.bool_]) -> I64:
-        """Rows where ``mask`` holds, in list order."""
-        rows = np.flatnonzero(mask)
-        return rows[np.argsort(self._tracks.data[rows, self._key["order"]], kind="stable")]
-
-    def _append_order(self, rows: I64) -> None:
-        """Append ``rows`` (in this order) to the end of their list."""
-        d = self._tracks.data
-        d[rows, self._key["order"]] = np.arange(self._next_order, self._next_order + rows.size)
-        self._next_order += rows.size
-
-    def _boxes(self, rows: I64) -> F64:
-        return xyah_to_xyxy(self._tracks.data[rows][:, self._key["mean"]])
-
-    def _update(self, rows: I64, dets: I64, xyah: F64, feats: F64, scores: F64 | None) -> None:
-        """Kalman update, EMA embedding, ``last_frame``, ``det_index``; ``scores`` optional."""
-        if rows.size == 0:
-            return
-        st, k = self._tracks, self._key
-        block = st.data[rows]
-        mean, cov = self._kf.update(block[:, k["mean"]], st.column("covariance", block), xyah[dets])
-        block[:, k["mean"]] = mean
-        block[:, k["covariance"]] = cov.reshape(rows.size, -1)
-        alpha = self.config.feature_momentum
-        smooth = alpha * block[:, k["feature"]] + (1 - alpha) * feats[dets]
-        block[:, k["feature"]] = unit_rows(smooth, np.float64, "smoothed embedding")
-        block[:, k["last_frame"]] = self.frame_count
-        block[:, k["det_index"]] = dets
-        block[:, k["hits"]] += 1
-        block[:, k["time_since_update"]] = 0
-        if scores is not None:
-            block[:, k["score"]] = scores[dets]
-        st.data[rows] = block
-
-    # -- the frame ----------------------------------------------------------------------
-    def _step(self, detections: Detections | None, frame: NDArray[np.uint8] | None) -> Tracks:
-        if detections is None:
-            detections = self.detector(frame)
-        cfg, kf, k = self.config, self._kf, self._key
-        frame_id = self.frame_count
-        n = len(detections)
-        xyxy = detections.xyxy
-        scores = detections.scores
-        if detections.embeddings is None:  # only for an empty frame (see _check_inputs)
-            feats = np.zeros((0, self._tracks.column("feature").shape[1]))
-        else:  # FairMOT works in float64; raised before any track changes
+    def _step(self, detections: Detections, frame: NDArray[np.uint8] | None) -> Tracks:
+        cfg, tracks = self.config, self._store
+        if detections.embeddings is None:  # a frame without detections (see _check_inputs)
+            feats = np.zeros((0, self.appearance.dim or 0))
+        else:  # FairMOT works in float64
             feats = unit_rows(detections.embeddings, np.float64, "detections.embeddings")
-        if (
-            n
-            and len(self._tracks) == 0
-            and self._tracks.column("feature").shape[1] != feats.shape[1]
-        ):
-            next_id = self._tracks.next_id  # a store for this embedding size; IDs continue
-            self._tracks = self._new_store(feats.shape[1])
-            self._tracks.next_id = next_id
-            k = self._key
-        xyah = xyxy_to_xyah(xyxy)
-        st = self._tracks
-        d = st.data
-        state = d[:, k["state"]].copy()
-        d[:, k["det_index"]] = -1
-        d[:, k["time_since_update"]] += 1
+        state = tracks.state.copy()  # the lists as the frame starts
+        tracks.begin_frame()
 
-        # 1. The pool: activated tracked tracks, then lost ones; Kalman-predicted.
-        pool = np.concatenate([self._ordered(state == _CONFIRMED), self._ordered(state == _LOST)])
-        if pool.size:
-            block = d[pool]
-            mean = block[:, k["mean"]]
-            mean[state[pool] == _LOST, 7] = 0.0
-            mean, cov = kf.predict(mean, st.column("covariance", block))
-            d[pool, k["mean"]] = mean
-            d[pool, k["covariance"]] = cov.reshape(pool.size, -1)
-            d[pool, k["age"]] += 1
-        remaining = np.arange(n)
-        refind = np.zeros(0, np.int64)
-        left = pool
-        if pool.size and n:
-            block = d[pool]
-            cost = np.maximum(0.0, cdist(block[:, k["feature"]], feats, "cosine"))
-            maha = kf.gating_distance(block[:, k["mean"]], st.column("covariance", block), xyah)
-            cost[maha > cfg.gating_threshold] = np.inf
-            lam = 1 - cfg.motion_weight
-            cost = lam * cost + (1 - lam) * maha
-            res = linear_assignment(cost, cfg.embedding_thresh, method="limit")
-            rows, dets = pool[res.matches[:, 0]], res.matches[:, 1]
-            was_lost = state[rows] == _LOST
-            self._update(rows[~was_lost], dets[~was_lost], xyah, feats, scores)
-            self._update(rows[was_lost], dets[was_lost], xyah, feats, None)  # re-activation
-            refind = rows[was_lost]
-            d[refind, k["state"]] = _CONFIRMED
-            left, remaining = pool[res.unmatched_rows], res.unmatched_cols
+        # 1. The pool (activated tracked, then lost tracks) by fused appearance + motion.
+        pool = np.concatenate([tracks.ordered(state == _CONFIRMED), tracks.ordered(state == _LOST)])
+        tracks.set_velocity(pool[state[pool] == _LOST], HEIGHT_VELOCITY, 0.0)
+        tracks.predict(pool)
+        cost = self._fused_cost(pool, detections, feats)
+        res = linear_assignment(cost, cfg.embedding_thresh, method="limit")
+        rows, cols = pool[res.matches[:, 0]], res.matches[:, 1]
+        lost = state[rows] == _LOST
+        tracks.correct(rows[~lost], detections, cols[~lost], appearance=feats[cols[~lost]])
+        refind = rows[lost]  # re-activated lost tracks keep their score, as in the original
+        tracks.correct(refind, detections, cols[lost], score=False, appearance=feats[cols[lost]])
+        tracks.assign("state", refind, _CONFIRMED)
+        left, remaining = pool[res.unmatched_rows], res.unmatched_cols
 
-        # 2. Tracked pool tracks left over vs remaining detections, by IoU.
-        tracked_left = left[state[left] == _CONFIRMED]
-        if tracked_left.size and remaining.size:
-            iou = iou_matrix(self._boxes(tracked_left), xyxy[remaining], pixel_offset=1.0)
-            res = linear_assignment(1 - iou, cfg.iou_thresh, method="limit")
-            self._update(
-                tracked_left[res.matches[:, 0]], remaining[res.matches[:, 1]], xyah, feats, scores
-            )
-            tracked_left = tracked_left[res.unmatched_rows]
-            remaining = remaining[res.unmatched_cols]
-        d[tracked_left, k["state"]] = _LOST
-        self._append_order(tracked_left)
+        # 2. Tracked pool tracks left over vs remaining detections, by IoU; the rest are lost.
+        tracked = left[state[left] == _CONFIRMED]
+        _, missed, remaining = self._iou_stage(
+            tracked, remaining, detections, feats, cfg.iou_thresh
+        )
+        tracks.assign("state", missed, _LOST)
+        tracks.requeue(missed)
 
-        # 3. Unconfirmed tracks (not predicted) vs remaining detections, by IoU.
-        unconfirmed = self._ordered(state == _TENTATIVE)
-        alive = np.ones(len(d), dtype=bool)
-        if unconfirmed.size and remaining.size:
-            iou = iou_matrix(self._boxes(unconfirmed), xyxy[remaining], pixel_offset=1.0)
-            res = linear_assignment(1 - iou, cfg.unconfirmed_iou_thresh, method="limit")
-            matched = unconfirmed[res.matches[:, 0]]
-            self._update(matched, remaining[res.matches[:, 1]], xyah, feats, scores)
-            d[matched, k["state"]] = _CONFIRMED
-            alive[unconfirmed[res.unmatched_rows]] = False
-            remaining = remaining[res.unmatched_cols]
-        else:
-            alive[unconfirmed] = False
+        # 3. Unconfirmed tracks (not predicted) vs remaining detections, by IoU; an unmatched
+        #    one is removed, a matched one activated.
+        unconfirmed = tracks.ordered(state == _TENTATIVE)
+        limit = cfg.unconfirmed_iou_thresh
+        matched, missed, remaining = self._iou_stage(
+            unconfirmed, remaining, detections, feats, limit
+        )
+        tracks.assign("state", matched, _CONFIRMED)
+        tracks.mark_deleted(missed)
 
         # 4. Lost tracks: FairMOT subtracts its list of removed tracks from the lost list
         #    before adding this frame's expired ones to it, so an expired track stays in the
         #    lost list (and the next frame's pool) one more frame; a track that was ever
         #    removed leaves the lost list as soon as it is lost again.
-        removed = d[:, k["removed"]]
-        alive &= ~((d[:, k["state"]] == _LOST) & (removed > 0))
-        expired = (state == _LOST) & (d[:, k["state"]] == _LOST)
-        expired &= frame_id - d[:, k["last_frame"]] > cfg.max_time_lost
-        removed[expired] = 1.0
+        lost_now = tracks.state == _LOST
+        tracks.mark_deleted(lost_now & (tracks.column("removed") > 0))
+        expired = lost_now & (state == _LOST) & (tracks.time_since_update > cfg.max_time_lost)
+        tracks.assign("removed", expired, 1.0)
 
-        # 5. New tracks (ordered before this frame's refound tracks, as FairMOT appends
-        #    them), duplicates.
-        new = remaining[scores[remaining] >= cfg.det_thresh]
-        first_new = len(d)
-        if new.size:
-            mean, cov = kf.initiate(xyah[new])
-            st.add(
-                mean,
-                cov,
-                state=_CONFIRMED if frame_id == 1 else _TENTATIVE,
-                hits=1,
-                score=scores[new],
-                det_index=new,
-                cls=-1 if detections.classes is None else detections.classes[new],
-                start_frame=frame_id,
-                last_frame=frame_id,
-                feature=feats[new],
-            )
-            alive = np.concatenate([alive, np.ones(new.size, dtype=bool)])
-            d = st.data
-        self._append_order(np.arange(first_new, len(d)))
-        self._append_order(refind)
-        st.keep(alive)
+        # 5. New tracks (listed before this frame's refound tracks, as FairMOT appends them),
+        #    activated at once only in the first frame; then duplicates.
+        new = remaining[detections.scores[remaining] >= cfg.det_thresh]
+        first = _CONFIRMED if self.frame_count == 1 else _TENTATIVE
+        start = self.frame_count
+        tracks.spawn(detections, new, state=first, hits=1, start_frame=start, appearance=feats[new])
+        tracks.requeue(refind)
+        tracks.purge()
         self._remove_duplicates()
+        reported = tracks.ordered(tracks.state == _CONFIRMED)
+        return tracks.emit(reported, classes=detections.classes is not None)
 
-        d = st.data
-        out = d[self._ordered(d[:, k["state"]] == _CONFIRMED)]
-        return Tracks.trusted(
-            out[:, k["ids"]].astype(np.int64),
-            xyah_to_xyxy(out[:, k["mean"]]),
-            out[:, k["score"]],
-            out[:, k["det_index"]].astype(np.int64),
-            None if detections.classes is None else out[:, k["cls"]].astype(np.int64),
+    def _fused_cost(self, rows: I64, detections: Detections, feats: F64) -> F64:
+        """``0.98 cosine + 0.02 Mahalanobis``, ``inf`` outside the gate, shape (T, N)."""
+        if rows.size == 0 or len(detections) == 0:
+            return np.zeros((rows.size, len(detections)))
+        tracks, cfg = self._store, self.config
+        cost = self.appearance.distance(rows, feats)
+        maha = tracks.motion.gating_distance(
+            tracks.column("mean", rows),
+            tracks.column("covariance", rows),
+            xyxy_to_xyah(detections.xyxy),
         )
+        cost[maha > cfg.gating_threshold] = np.inf
+        lam = 1 - cfg.motion_weight
+        return lam * cost + (1 - lam) * maha
+
+    def _iou_stage(
+        self, rows: I64, cols: I64, detections: Detections, feats: F64, limit: float
+    ) -> tuple[I64, I64, I64]:
+        """Match tracks ``rows`` to detections ``cols`` by ``1 - IoU`` (``lapjv`` with
+        ``cost_limit=limit``) and correct the matched tracks.
+
+        Returns
+        -------
+        matched_rows, unmatched_rows, unmatched_cols : ndarray of int
+        """
+        if rows.size == 0 or cols.size == 0:
+            return rows[:0], rows, cols
+        iou = iou_matrix(self._store.boxes(rows), detections.xyxy[cols], pixel_offset=1.0)
+        res = linear_assignment(1 - iou, limit, method="limit")
+        matched, dets = rows[res.matches[:, 0]], cols[res.matches[:, 1]]
+        self._store.correct(matched, detections, dets, appearance=feats[dets])
+        return matched, rows[res.unmatched_rows], cols[res.unmatched_cols]
 
     def _remove_duplicates(self) -> None:
         """Drop the shorter-lived member of each tracked/lost pair with IoU above 0.85."""
-        d, k = self._tracks.data, self._key
-        state = d[:, k["state"]]
-        tracked, lost = self._ordered(state != _LOST), self._ordered(state == _LOST)
+        tracks = self._store
+        state = tracks.state
+        tracked, lost = tracks.ordered(state != _LOST), tracks.ordered(state == _LOST)
         if tracked.size == 0 or lost.size == 0:
             return
-        dist = 1 - iou_matrix(self._boxes(tracked), self._boxes(lost), pixel_offset=1.0)
-        p, q = np.nonzero(dist < self.config.duplicate_iou_distance)
+        iou = iou_matrix(tracks.boxes(tracked), tracks.boxes(lost), pixel_offset=1.0)
+        p, q = np.nonzero(1 - iou < self.config.duplicate_iou_distance)
         if p.size == 0:
             return
-        age = d[:, k["last_frame"]] - d[:, k["start_frame"]]
+        # The original's track age: frames from the first to the last update.
+        age = self.frame_count - tracks.time_since_update - tracks.column("start_frame")
         lost_shorter = age[tracked[p]] > age[lost[q]]
-        alive = np.ones(len(d), dtype=bool)
-        alive[lost[q[lost_shorter]]] = False
-        alive[tracked[p[~lost_shorter]]] = False
-        self._tracks.keep(alive)
+        tracks.mark_deleted(lost[q[lost_shorter]])
+        tracks.mark_deleted(tracked[p[~lost_shorter]])
+        tracks.purge()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..boxes import iou_matrix, xysr_to_xyxy, xyxy_to_xysr
+from ..boxes import iou_matrix
 from ..motion import ConstantVelocityXYSR
 from ..registry import register_tracker
 from ..tracker import Tracker, check_positive_size
@@ -40,98 +40,39 @@ class SortTracker(Tracker):
     config_class = SortConfig
     config: SortConfig
 
-    def _reset(self) -> None:
-        self._kf = ConstantVelocityXYSR()
-        self._tracks = TrackStore(self._kf.ndim)
-        self._key = {name: self._tracks.key(name) for name in self._tracks.columns}
-
-    @property
-    def tracks(self) -> TrackStore:
-        """The live track table (read it, don't modify it)."""
-        return self._tracks
+    def _new_store(self) -> TrackStore:
+        return TrackStore(ConstantVelocityXYSR(), "xysr")
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         super()._check_inputs(dets, frame)
         assert dets is not None
         check_positive_size(dets, "SORT")
 
-    def _step(self, detections: Detections | None, frame: NDArray[np.uint8] | None) -> Tracks:
-        assert detections is not None
-        cfg = self.config
-        st = self._tracks
-        kf = self._kf
-        k = self._key
-        mean_k, cov_k = k["mean"], k["covariance"]
+    def _step(self, detections: Detections, frame: NDArray[np.uint8] | None) -> Tracks:
+        cfg, tracks = self.config, self._store
         with np.errstate(invalid="ignore", divide="ignore"):
             # 1. Predict every track; drop those whose predicted box is not finite.
-            if len(st):
-                d = st.data
-                mean, cov = kf.predict(d[:, mean_k], st.covariance)
-                d[:, mean_k] = mean
-                d[:, cov_k] = cov.reshape(len(d), -1)
-                d[:, k["age"]] += 1
-                d[:, k["hit_streak"]] *= d[:, k["time_since_update"]] == 0
-                d[:, k["time_since_update"]] += 1
-                d[:, k["det_index"]] = -1
-                predicted = xysr_to_xyxy(mean)
-                finite = np.isfinite(predicted).all(axis=1)
-                if not finite.all():
-                    st.keep(finite)
-                    predicted = predicted[finite]
-            else:
-                predicted = np.zeros((0, 4))
+            tracks.begin_frame()
+            tracks.predict()
+            predicted = tracks.boxes()
+            finite = np.isfinite(predicted).all(axis=1)
+            if not finite.all():
+                tracks.mark_deleted(~finite)
+                tracks.purge()
+                predicted = predicted[finite]
 
-            # 2. Associate by IoU, as the reference does.
-            det_xyxy = detections.xyxy
-            scores = detections.scores
-            trk_idx, det_idx, new_dets = associate(
-                iou_matrix(predicted, det_xyxy), cfg.iou_threshold
-            )
+            # 2. Associate by IoU; update matched tracks; each unmatched detection starts one.
+            rows, dets, new = associate(iou_matrix(predicted, detections.xyxy), cfg.iou_threshold)
+            tracks.correct(rows, detections, dets)
+            tracks.spawn(detections, new)
 
-            # 3. Update matched tracks (gather their rows, update, scatter back).
-            if det_idx.size:
-                rows = st.data[trk_idx]
-                mean, cov = kf.update(
-                    rows[:, mean_k],
-                    st.column("covariance", rows),
-                    xyxy_to_xysr(det_xyxy[det_idx]),
-                )
-                rows[:, mean_k] = mean
-                rows[:, cov_k] = cov.reshape(len(rows), -1)
-                rows[:, k["hits"]] += 1
-                rows[:, k["hit_streak"]] += 1
-                rows[:, k["time_since_update"]] = 0
-                rows[:, k["det_index"]] = det_idx
-                rows[:, k["score"]] = scores[det_idx]
-                if detections.classes is not None:
-                    rows[:, k["cls"]] = detections.classes[det_idx]
-                st.data[trk_idx] = rows
-
-            # 4. Every unmatched detection starts a track, in the reference's order.
-            if new_dets.size:
-                mean, cov = kf.initiate(xyxy_to_xysr(det_xyxy[new_dets]))
-                st.add(
-                    mean,
-                    cov,
-                    det_index=new_dets,
-                    score=scores[new_dets],
-                    cls=-1 if detections.classes is None else detections.classes[new_dets],
-                )
-
-            # 5. Report updated tracks with a long enough hit streak; delete stale ones.
-            d = st.data
-            hit_streak = d[:, k["hit_streak"]]
-            d[hit_streak >= cfg.min_hits, k["state"]] = TrackState.CONFIRMED
-            reported = d[:, k["time_since_update"]] < 1
+            # 3. Report updated tracks with a long enough hit streak; delete stale ones.
+            streak = tracks.hit_streak >= cfg.min_hits
+            tracks.assign("state", streak, TrackState.CONFIRMED)
+            reported = tracks.time_since_update < 1
             if self.frame_count > cfg.min_hits:
-                reported &= hit_streak >= cfg.min_hits
-            out = d[reported]
-            tracks = Tracks.trusted(
-                out[:, k["ids"]].astype(np.int64),
-                xysr_to_xyxy(out[:, mean_k]),
-                out[:, k["score"]],
-                out[:, k["det_index"]].astype(np.int64),
-                None if detections.classes is None else out[:, k["cls"]].astype(np.int64),
-            )
-            st.keep(d[:, k["time_since_update"]] <= cfg.max_age)
-        return tracks
+                reported &= streak
+            out = tracks.emit(reported, classes=detections.classes is not None)
+            tracks.mark_deleted(tracks.time_since_update > cfg.max_age)
+            tracks.purge()
+        return out
