@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -200,3 +202,180 @@ def test_half_precision_inputs_keep_sampling_positions_in_float32(dtype) -> None
     torch.testing.assert_close(
         out.float(), ref, rtol=0, atol=0.05 if dtype == torch.bfloat16 else 5e-3
     )
+
+
+# -- DCNv2's kernels as plain loops (NumPy, float64) ------------------------------------------
+# dmcn_im2col_bilinear, dmcn_get_gradient_weight, dmcn_get_coordinate_weight and the three
+# kernels modulated_deformable_im2col / _col2im / _col2im_coord, one sample at a time.
+
+
+def _v2_bilinear(img: np.ndarray, h: float, w: float) -> np.ndarray:
+    """dmcn_im2col_bilinear for a (C, H, W) image (the caller checks -1 < h < H, -1 < w < W)."""
+    height, width = img.shape[1:]
+    hl, wl = math.floor(h), math.floor(w)
+    lh, lw = h - hl, w - wl
+    val = np.zeros(img.shape[0])
+    if hl >= 0 and wl >= 0:
+        val += (1 - lh) * (1 - lw) * img[:, hl, wl]
+    if hl >= 0 and wl + 1 <= width - 1:
+        val += (1 - lh) * lw * img[:, hl, wl + 1]
+    if hl + 1 <= height - 1 and wl >= 0:
+        val += lh * (1 - lw) * img[:, hl + 1, wl]
+    if hl + 1 <= height - 1 and wl + 1 <= width - 1:
+        val += lh * lw * img[:, hl + 1, wl + 1]
+    return val
+
+
+def _v2_gradient_weight(h: float, w: float, ph: int, pw: int, height: int, width: int) -> float:
+    """dmcn_get_gradient_weight: weight of pixel (ph, pw) in the sample at (h, w)."""
+    if h <= -1 or h >= height or w <= -1 or w >= width:
+        return 0.0
+    hl, wl = math.floor(h), math.floor(w)
+    weight = 0.0
+    if ph == hl and pw == wl:
+        weight = (ph + 1 - h) * (pw + 1 - w)
+    if ph == hl and pw == wl + 1:
+        weight = (ph + 1 - h) * (w + 1 - pw)
+    if ph == hl + 1 and pw == wl:
+        weight = (h + 1 - ph) * (pw + 1 - w)
+    if ph == hl + 1 and pw == wl + 1:
+        weight = (h + 1 - ph) * (w + 1 - pw)
+    return weight
+
+
+def _v2_coordinate_weight(h: float, w: float, img: np.ndarray, bp_dir: int) -> np.ndarray:
+    """dmcn_get_coordinate_weight: d(bilinear)/dh (bp_dir 0) or /dw (1) in the floor cell, every
+    corner only when inside; zero at or beyond -1 / H, -1 / W. Shape (C,)."""
+    height, width = img.shape[1:]
+    out = np.zeros(img.shape[0])
+    if h <= -1 or h >= height or w <= -1 or w >= width:
+        return out
+    hl, wl = math.floor(h), math.floor(w)
+    hh, wh = hl + 1, wl + 1
+    for ph, pw in ((hl, wl), (hl, wh), (hh, wl), (hh, wh)):
+        if not (0 <= ph <= height - 1 and 0 <= pw <= width - 1):
+            continue
+        if bp_dir == 0:
+            factor = (wl + 1 - w) if pw == wl else (w - wl)
+            sign = -1.0 if ph == hl else 1.0
+        else:
+            factor = (hl + 1 - h) if ph == hl else (h - hl)
+            sign = -1.0 if pw == wl else 1.0
+        out += sign * factor * img[:, ph, pw]
+    return out
+
+
+def _dcnv2_reference(inp, offset, mask, weight, bias, grad_out):
+    """Output and gradients (input, offset, mask, weight, bias) of DCNv2 (3x3, stride 1,
+    padding 1, dilation 1, one deformable group) for the upstream gradient ``grad_out``."""
+    inp, offset, mask, weight, bias, grad_out = (
+        t.detach().double().numpy() for t in (inp, offset, mask, weight, bias, grad_out)
+    )
+    b, c, height, width = inp.shape
+    out_c = weight.shape[0]
+    ho, wo = offset.shape[2:]
+    cols = np.zeros((b, c, 9, ho, wo))
+    pos = np.zeros((b, 9, ho, wo, 2))
+    for n, k, oy, ox in itertools.product(range(b), range(9), range(ho), range(wo)):
+        i, j = divmod(k, 3)
+        h = oy - 1 + i + offset[n, 2 * k, oy, ox]
+        w = ox - 1 + j + offset[n, 2 * k + 1, oy, ox]
+        pos[n, k, oy, ox] = h, w
+        if h > -1 and w > -1 and h < height and w < width:
+            cols[n, :, k, oy, ox] = _v2_bilinear(inp[n], h, w) * mask[n, k, oy, ox]
+    w_mat = weight.reshape(out_c, c * 9)
+    out = np.einsum("oq,bqyx->boyx", w_mat, cols.reshape(b, c * 9, ho, wo))
+    out += bias.reshape(1, -1, 1, 1)
+    grad_cols = np.einsum("oq,boyx->bqyx", w_mat, grad_out).reshape(b, c, 9, ho, wo)
+    g_weight = np.einsum("boyx,bqyx->oq", grad_out, cols.reshape(b, c * 9, ho, wo))
+    g_input = np.zeros_like(inp)
+    g_offset = np.zeros_like(offset)
+    g_mask = np.zeros_like(mask)
+    for n, k, oy, ox in itertools.product(range(b), range(9), range(ho), range(wo)):
+        h, w = pos[n, k, oy, ox]
+        m = mask[n, k, oy, ox]
+        col = grad_cols[n, :, k, oy, ox]
+        # modulated_deformable_col2im_coord
+        if h <= -1 or w <= -1 or h >= height or w >= width:
+            h = w = -2.0
+        else:
+            g_mask[n, k, oy, ox] = col @ _v2_bilinear(inp[n], h, w)
+        for bp_dir in (0, 1):
+            g_offset[n, 2 * k + bp_dir, oy, ox] = (
+                _v2_coordinate_weight(h, w, inp[n], bp_dir) @ col * m
+            )
+        # modulated_deformable_col2im (its pixel search: truncation, then +-2, distance < 1)
+        h, w = pos[n, k, oy, ox]
+        cur_h, cur_w = int(h), int(w)
+        for dy, dx in itertools.product(range(-2, 3), repeat=2):
+            ph, pw = cur_h + dy, cur_w + dx
+            if 0 <= ph < height and 0 <= pw < width and abs(h - ph) < 1 and abs(w - pw) < 1:
+                gw = _v2_gradient_weight(h, w, ph, pw, height, width)
+                g_input[n, :, ph, pw] += gw * col * m
+    return out, g_input, g_offset, g_mask, g_weight.reshape(weight.shape), grad_out.sum((0, 2, 3))
+
+
+#: Sampling rows and columns on and around the borders and at integers (H = 4, W = 5 below).
+BORDER_ROWS = (-1.5, -1.0, -0.75, -1e-3, 0.0, 0.25, 1.0, 2.0, 3.0, 3.5, 4.0, 4.25)
+BORDER_COLS = (-1.0, -0.5, 0.0, 1.5, 2.0, 3.0, 4.0, 4.75, 5.0, 6.0)
+
+
+def _border_offsets(b: int, ho: int, wo: int) -> torch.Tensor:
+    """Offsets putting the samples, in turn, at every (row, column) pair of BORDER_ROWS x
+    BORDER_COLS: exact integers -1, 0, H - 1, H (W alike), interior integers, fractions."""
+    pairs = itertools.cycle(itertools.product(BORDER_ROWS, BORDER_COLS))
+    offset = torch.zeros(b, 18, ho, wo, dtype=torch.float64)
+    for n, k, oy, ox in itertools.product(range(b), range(9), range(ho), range(wo)):
+        i, j = divmod(k, 3)
+        h, w = next(pairs)
+        offset[n, 2 * k, oy, ox] = h - (oy - 1 + i)
+        offset[n, 2 * k + 1, oy, ox] = w - (ox - 1 + j)
+    return offset
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_gradients_at_integer_and_border_positions_equal_dcnv2(dtype) -> None:
+    """Input, offset, mask, weight and bias gradients equal DCNv2's col2im / col2im_coord (floor
+    cell: right-sided derivative at integers; nothing at or beyond -1 and H / W)."""
+    gen = torch.Generator().manual_seed(5)
+    b, c, o, height, width = 2, 3, 2, 4, 5
+    inp = torch.randn(b, c, height, width, generator=gen, dtype=torch.float64)
+    offset = _border_offsets(b, height, width)
+    mask = torch.rand(b, 9, height, width, generator=gen, dtype=torch.float64) + 0.1
+    weight = torch.randn(o, c, 3, 3, generator=gen, dtype=torch.float64)
+    bias = torch.randn(o, generator=gen, dtype=torch.float64)
+    grad_out = torch.randn(b, o, height, width, generator=gen, dtype=torch.float64)
+    ref = _dcnv2_reference(inp, offset, mask, weight, bias, grad_out)
+    leaves = [t.to(dtype).requires_grad_() for t in (inp, offset, mask, weight, bias)]
+    out = deform_conv2d_torch(*leaves)
+    out.backward(grad_out.to(dtype))
+    tol = {"rtol": 0, "atol": 1e-12 if dtype == torch.float64 else 2e-5}
+    torch.testing.assert_close(out.double(), torch.from_numpy(ref[0]), **tol)
+    for name, leaf, expected in zip(["input", "offset", "mask", "weight", "bias"], leaves, ref[1:]):
+        torch.testing.assert_close(
+            leaf.grad.double(), torch.from_numpy(expected), **tol, msg=lambda m, n=name: f"{n}: {m}"
+        )
+    # every (row, column) pair of the border lists was sampled at least once
+    assert b * 9 * height * width >= len(BORDER_ROWS) * len(BORDER_COLS)
+
+
+def test_untrained_layer_offset_gradient_is_the_right_sided_derivative() -> None:
+    """Zero offsets (a fresh conv_offset_mask) sample exact integers; DCNv2 differentiates in the
+    floor cell, i.e. towards +1. There a sample is linear in its offset up to the next integer,
+    so a forward difference is exact: it must equal the offset gradient at every pixel."""
+    gen = torch.Generator().manual_seed(6)
+    x = torch.randn(1, 2, 6, 7, generator=gen, dtype=torch.float64)
+    weight = torch.randn(3, 2, 3, 3, generator=gen, dtype=torch.float64)
+    probe = torch.randn(1, 3, 4, 5, generator=gen, dtype=torch.float64)
+    mask = torch.full((1, 9, 4, 5), 0.5, dtype=torch.float64)
+    offset = torch.zeros(1, 18, 4, 5, dtype=torch.float64, requires_grad=True)
+    # padding 0: every sample lies on a pixel inside the image (rows 0 .. H - 1)
+    out = deform_conv2d_torch(x, offset, mask, weight, padding=0)
+    (out * probe).sum().backward()
+    step = 0.25
+    for ch in range(18):
+        moved = offset.detach().clone()
+        moved[:, ch] = step
+        # each output pixel depends on its own offsets only: per-pixel forward differences
+        diff = ((deform_conv2d_torch(x, moved, mask, weight, padding=0) - out) * probe).sum(1)
+        torch.testing.assert_close(offset.grad[:, ch], diff.detach() / step, rtol=0, atol=1e-12)
