@@ -56,6 +56,7 @@ def _cmd_train_fairmot(args: argparse.Namespace) -> int:
     options = {
         "batch_size": args.batch_size,
         "lr": args.lr,
+        "scale_lr_with_batch": args.scale_lr_with_batch,
         "lr_step": tuple(args.lr_step),
         "input_size": tuple(args.input_size),
         "arch": args.arch,
@@ -94,7 +95,14 @@ def _add_train_fairmot(what: Any) -> None:
     fm.add_argument("--out", required=True, metavar="DIR", help="checkpoints and log.csv")
     fm.add_argument("--epochs", type=int, default=None, help="total epochs (default 30)")
     fm.add_argument("--batch-size", type=int, default=12, help="images per process (default 12)")
-    fm.add_argument("--lr", type=float, default=None, help="default 1e-4 x global batch / 12")
+    fm.add_argument(
+        "--lr", type=float, default=1e-4, help="Adam learning rate, as given (default 1e-4)"
+    )
+    fm.add_argument(
+        "--scale-lr-with-batch",
+        action="store_true",
+        help="multiply --lr by global batch / 12 (not FairMOT's recipe, which uses it as given)",
+    )
     fm.add_argument("--lr-step", type=int, nargs="+", default=[20], help="decay epochs (20)")
     fm.add_argument("--input-size", type=int, nargs=2, default=(1088, 608), metavar=("W", "H"))
     fm.add_argument("--arch", default="dla34", choices=("dla34", "tiny", "dla34_tiny"))

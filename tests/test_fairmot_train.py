@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -16,6 +17,7 @@ from mottrack.datasets import build_synthetic_jde
 from mottrack.fairmot.checkpoint import read_state_dict
 from mottrack.fairmot.model import build_model
 from mottrack.fairmot.train import train_fairmot
+from mottrack.fairmot.train_config import FairMOTTrainConfig
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TINY = {"arch": "dla34_tiny", "input_size": (160, 96), "batch_size": 4, "device": "cpu"}
@@ -140,3 +142,54 @@ def test_gradient_clipping_clips(
     monkeypatch.setattr(torch.optim.Adam, "step", spy)
     train_fairmot(data, tmp_path, epochs=1, max_steps=2, grad_clip=0.5, progress=False, **TINY)
     assert len(seen) == 2 and max(seen) <= 0.5 + 1e-4
+
+
+def _optimizer_lrs(checkpoint: Path) -> list[float]:
+    raw = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    return [group["lr"] for group in raw["optimizer"]["param_groups"]]
+
+
+def test_learning_rate_is_used_as_given_unless_scaling_is_asked_for(
+    data: Path, tmp_path: Path
+) -> None:
+    """FairMOT's Adam runs at ``lr`` (1e-4) whatever the batch; batch/12 scaling is opt-in."""
+    tiny8 = {**TINY, "batch_size": 8, "max_steps": 1, "progress": False}
+    plain = train_fairmot(data, tmp_path / "plain", **tiny8)
+    assert _optimizer_lrs(plain.checkpoint) == [1e-4, 1e-4]
+    scaled = train_fairmot(data, tmp_path / "scaled", scale_lr_with_batch=True, **tiny8)
+    assert _optimizer_lrs(scaled.checkpoint) == pytest.approx([8 / 12 * 1e-4] * 2, rel=1e-12)
+    # A checkpoint written before the option existed (lr None meant "scaled") resumes scaled.
+    raw = torch.load(plain.checkpoint, map_location="cpu", weights_only=True)
+    old = dict(raw["mottrack"]["config"], lr=None)
+    del old["scale_lr_with_batch"]
+    raw["mottrack"]["config"] = old
+    torch.save(raw, tmp_path / "old.pth")
+    train_fairmot(
+        data, tmp_path / "resumed", resume=tmp_path / "old.pth", progress=False, device="cpu"
+    )
+    _, extra = read_state_dict(tmp_path / "resumed" / "model_last.pth")
+    config = extra["mottrack"]["config"]
+    assert config["lr"] == 1e-4 and config["scale_lr_with_batch"] is True
+
+
+def test_learning_rate_config_and_cli_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert FairMOTTrainConfig(batch_size=8).learning_rate() == 1e-4
+    assert FairMOTTrainConfig(batch_size=8).learning_rate(world_size=4) == 1e-4
+    scaled = FairMOTTrainConfig(batch_size=8, lr=3e-4, scale_lr_with_batch=True)
+    assert scaled.learning_rate(world_size=3) == pytest.approx(3e-4 * 24 / 12, rel=1e-12)
+    assert FairMOTTrainConfig(lr=None).lr == 1e-4  # an unset option forwarded as None
+    with pytest.raises(ValueError, match="scale_lr_with_batch"):
+        FairMOTTrainConfig(scale_lr_with_batch="yes")  # type: ignore[arg-type]
+    seen: list[dict[str, object]] = []
+
+    def fake_train(data: object, out: object, **kwargs: object) -> SimpleNamespace:
+        seen.append(kwargs)
+        return SimpleNamespace(losses=[], epochs=0, steps=0, images_per_s=0.0, checkpoint="-")
+
+    monkeypatch.setattr("mottrack.fairmot.train.train_fairmot", fake_train)
+    argv = ["train", "fairmot", "--data", "d.json", "--out", "o", "--quiet", "--batch-size", "8"]
+    assert main(argv) == 0
+    assert main([*argv, "--scale-lr-with-batch"]) == 0
+    keys = set(FairMOTTrainConfig.__dataclass_fields__)
+    configs = [FairMOTTrainConfig(**{k: v for k, v in s.items() if k in keys}) for s in seen]
+    assert [c.learning_rate() for c in configs] == [1e-4, pytest.approx(8 / 12 * 1e-4)]

@@ -1,8 +1,9 @@
 """Train FairMOT: one process, several GPUs or several nodes (``torchrun``), or the CPU.
 
-:func:`train_fairmot` runs FairMOT's recipe: Adam (``1e-4`` for 12 images, scaled with the global
-batch), step decay by 0.1 at ``lr_step``, the multi-task loss of :mod:`mottrack.fairmot.losses`
-whose classifier and uncertainty weights are trained with the network. Launched by ``torchrun``
+:func:`train_fairmot` runs FairMOT's recipe: Adam at the given ``lr`` (``1e-4``) whatever the batch
+size, as the original (linear scaling with the global batch is the opt-in ``scale_lr_with_batch``),
+step decay by 0.1 at ``lr_step``, the multi-task loss of :mod:`mottrack.fairmot.losses` whose
+classifier and uncertainty weights are trained with the network. Launched by ``torchrun``
 (``WORLD_SIZE > 1`` in the environment) it joins the process group (``nccl`` on CUDA, ``gloo`` on
 CPU) and wraps the model in ``DistributedDataParallel``; every rank sees its own shard of each
 epoch (``DistributedSampler``, seeded by ``seed`` and the epoch). Mixed precision on CUDA.
@@ -122,6 +123,8 @@ def train_fairmot(
             raise ValueError(f"resume: {resume} is not a checkpoint of this trainer (no config)")
         saved = dict(state["mottrack"]["config"])
         saved["lr_step"], saved["input_size"] = tuple(saved["lr_step"]), tuple(saved["input_size"])
+        if "scale_lr_with_batch" not in saved:  # written before the option: lr None = scaled
+            saved["scale_lr_with_batch"] = saved.get("lr") is None
         config = FairMOTTrainConfig(**{**saved, **overrides})
     elif config is None:
         config = FairMOTTrainConfig(**overrides)

@@ -8,7 +8,8 @@ from .._checks import check_int, check_number
 
 __all__ = ["FairMOTTrainConfig"]
 
-#: FairMOT's learning rate for its batch of 12; scaled linearly with the global batch.
+#: FairMOT's learning rate (``opts.py``: "learning rate for batch size 12") and that batch; the
+#: original uses the ``lr`` as given whatever the batch, so scaling is an option here.
 BASE_LR, BASE_BATCH = 1e-4, 12
 
 
@@ -22,9 +23,12 @@ class FairMOTTrainConfig:
         Total epochs (a resumed run continues up to this number).
     batch_size : int, default 12
         Images per step *per process* (the global batch is ``batch_size * world_size``).
-    lr : float or None
-        Adam learning rate; ``None`` scales FairMOT's ``1e-4`` for 12 images linearly with the
-        global batch.
+    lr : float, default 1e-4
+        Adam learning rate, used as given whatever the batch size, as FairMOT does (``None``, for
+        callers that forward an unset option, means the default).
+    scale_lr_with_batch : bool, default False
+        Deviation from FairMOT, off by default: multiply ``lr`` by ``global batch / 12`` (the
+        linear scaling rule; FairMOT's ``1e-4`` is stated for a batch of 12).
     lr_step : tuple of int, default (20,)
         Epochs at which the learning rate is multiplied by 0.1 (FairMOT's ``lr_step``).
     input_size : (int, int), default (1088, 608)
@@ -52,7 +56,8 @@ class FairMOTTrainConfig:
 
     epochs: int = 30
     batch_size: int = 12
-    lr: float | None = None
+    lr: float | None = BASE_LR
+    scale_lr_with_batch: bool = False
     lr_step: tuple[int, ...] = (20,)
     input_size: tuple[int, int] = (1088, 608)
     arch: str = "dla34"
@@ -69,8 +74,14 @@ class FairMOTTrainConfig:
         own = "FairMOTTrainConfig"
         check_int(own, "epochs", self.epochs, 1)
         check_int(own, "batch_size", self.batch_size, 1)
-        if self.lr is not None:
-            check_number(own, "lr", self.lr, 1e-12)
+        if self.lr is None:  # frozen: store the default so checkpoints hold a number
+            object.__setattr__(self, "lr", BASE_LR)
+        check_number(own, "lr", self.lr, 1e-12)
+        object.__setattr__(self, "lr", float(self.lr))  # plain float in checkpoints
+        if not isinstance(self.scale_lr_with_batch, bool):
+            raise ValueError(
+                f"{own}.scale_lr_with_batch: expected a bool, got {self.scale_lr_with_batch!r}"
+            )
         for step in self.lr_step:
             check_int(own, "lr_step", step, 1)
         size = self.input_size
@@ -89,7 +100,9 @@ class FairMOTTrainConfig:
             check_int(own, "max_steps", self.max_steps, 1)
 
     def learning_rate(self, world_size: int = 1) -> float:
-        """The Adam learning rate for ``world_size`` processes."""
-        if self.lr is not None:
-            return self.lr
-        return BASE_LR * self.batch_size * world_size / BASE_BATCH
+        """The Adam learning rate for ``world_size`` processes: ``lr``, or with
+        ``scale_lr_with_batch`` ``lr * batch_size * world_size / 12``."""
+        lr = float(self.lr or BASE_LR)  # never None after __post_init__
+        if not self.scale_lr_with_batch:
+            return lr
+        return lr * self.batch_size * world_size / BASE_BATCH
