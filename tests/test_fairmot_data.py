@@ -384,6 +384,41 @@ def test_random_affine_box_policy() -> None:
     assert none.shape == (0, 6)
 
 
+def test_random_affine_in_image_test_runs_on_the_float32_boxes() -> None:
+    """jde.py's random_affine stores the warped boxes into its float32 targets and only then
+    drops boxes outside the image, on those float32 values: a box whose float64 left (top) edge
+    lies within half a float32 step below the width (height) rounds onto it and is dropped."""
+    height, width = 608, 1088
+    shift = -5.00001  # the translation moves edges from 1093 / 613 to just inside the border
+    draws = np.random.default_rng(3).random(4)  # angle, scale, then the two translations
+    translate = (shift / ((draws[2] * 2 - 1) * height), shift / ((draws[3] * 2 - 1) * width))
+    fixed = {"degrees": (0, 0), "translate": translate, "scale": (1, 1), "shear": (0, 0)}
+    boxes = np.array(
+        [
+            [0, 1, 1093, 100, 1200, 300],  # left edge -> 1088 - 1e-5: 1088 in float32, dropped
+            [0, 2, 100, 613, 300, 800],  # top edge -> 608 - 1e-5: 608 in float32, dropped
+            [0, 3, 1092.999, 100, 1200, 300],  # left edge 1e-3 inside: kept either way
+            [0, 4, 100, 100, 300, 300],  # well inside: kept
+        ],
+        np.float32,
+    )
+    img = np.zeros((height, width, 3), np.uint8)
+    _, kept, m = random_affine(img, boxes, np.random.default_rng(3), **fixed)
+    # the original's float64 box (no rotation: the reduction is 1): corners, centre, size
+    corners = np.ones((16, 3))
+    corners[:, :2] = boxes[:, [2, 3, 4, 5, 2, 5, 4, 3]].reshape(16, 2)
+    warped = (corners @ m.T)[:, :2].reshape(4, 8)
+    x, y = warped[:, [0, 2, 4, 6]], warped[:, [1, 3, 5, 7]]
+    left = (x.max(1) + x.min(1)) / 2 - (x.max(1) - x.min(1)) / 2
+    top = (y.max(1) + y.min(1)) / 2 - (y.max(1) - y.min(1)) / 2
+    # the constructed case: float64 says inside, float32 says on the border
+    assert left[0] < width and np.float32(left[0]) == width
+    assert top[1] < height and np.float32(top[1]) == height
+    assert np.float32(left[2]) < width
+    assert kept[:, 1].tolist() == [3, 4]
+    assert kept.dtype == np.float32
+
+
 # ----------------------------------------------------------------------------- torch dataset
 
 

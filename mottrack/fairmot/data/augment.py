@@ -15,10 +15,11 @@ The steps, in the original's order and with its parameters:
 
 Box policy (the original's; boxes are never clipped): after the affine, a box is the enclosing
 box of its four warped corners, shrunk about its centre by ``sqrt(max(|sin a|, |cos a|))``. It is
-dropped if its width or height is <= 4 px, its area is <= 0.1 of its area before the warp, its
-aspect ratio is >= 10, or it lies entirely outside the image; a box partly outside keeps its
-unclipped extent (the target encoder clips its centre to the output grid). Without augmentation
-no box is dropped.
+dropped if its width or height is <= 4 px, its area is <= 0.1 of its area before the warp, or its
+aspect ratio is >= 10 (tested in float64), or if it lies entirely outside the image (tested, as in
+the original, on the box already stored as float32); a box partly outside keeps its unclipped
+extent (the target encoder clips its centre to the output grid). Without augmentation no box is
+dropped.
 
 Randomness comes from one ``numpy.random.Generator``, drawn in the original's order (2 HSV, 6
 affine, 1 flip); the same generator state gives the same sample.
@@ -131,10 +132,13 @@ def random_affine(
     w, h = xy[:, 2] - xy[:, 0], xy[:, 3] - xy[:, 1]
     aspect = np.maximum(w / (h + 1e-16), h / (w + 1e-16))
     keep = (w > 4) & (h > 4) & (w * h / (area0 + 1e-16) > 0.1) & (aspect < 10)
-    keep &= (xy[:, 0] < width) & (xy[:, 2] > 0) & (xy[:, 1] < height) & (xy[:, 3] > 0)
     kept = targets[keep].copy()
-    kept[:, 2:6] = xy[keep]
-    return out, kept, M
+    kept[:, 2:6] = xy[keep]  # float32, as the original stores them before the in-image test
+    # The in-image test runs on those float32 values, not on ``xy`` (float64): a box within
+    # half a float32 step inside the border rounds onto it and is dropped, as in FairMOT.
+    box = kept[:, 2:6]
+    inside = (box[:, 0] < width) & (box[:, 2] > 0) & (box[:, 1] < height) & (box[:, 3] > 0)
+    return out, kept[inside], M
 
 
 def hflip(img: U8, labels: F32) -> tuple[U8, F32]:
