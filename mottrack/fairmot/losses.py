@@ -157,7 +157,10 @@ class FairMOTLoss(nn.Module):
         targets = batch["ids"][valid].long()
         if (targets >= 0).any():
             id_loss = F.cross_entropy(logits, targets, ignore_index=-1)
-        else:  # no labelled identity in the batch: no gradient, and no NaN
+        else:
+            # Deliberate deviation: with no labelled identity in the batch the original's
+            # CrossEntropyLoss(ignore_index=-1) averages over nothing and returns NaN (a NaN
+            # total loss and NaN gradients); here the identity loss is 0, with no gradient.
             id_loss = logits.sum() * 0.0
         loss = 0.5 * (
             torch.exp(-self.s_det) * det_loss

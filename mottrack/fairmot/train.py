@@ -153,8 +153,9 @@ def train_fairmot(
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
             start_epoch, step = int(state["epoch"]), int(state["mottrack"]["step"])
-        # static_graph: DLA's level-3/4 trees compute a ``project`` whose output is never used
-        # (as in the original), so those parameters never get gradients; the set is fixed.
+        # static_graph: the ``project`` of DLA's deeper trees is never used (the original computes
+        # and discards it; :mod:`.dla` deliberately skips it, so its BatchNorm statistics are not
+        # updated), so those parameters never get gradients; the set is fixed.
         ddp = (
             nn.parallel.DistributedDataParallel(trainable, static_graph=True)
             if world > 1
