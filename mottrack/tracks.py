@@ -27,8 +27,9 @@ base class restores the snapshot when a step raises.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import IntEnum
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,9 @@ _SCALARS: dict[str, float] = {
     "order": 0.0,
 }
 
+#: Columns only the store writes.
+_RESERVED = frozenset({"ids", "order", "mean", "covariance"})
+
 #: The Kalman state's box format -> (from xyxy, to xyxy).
 _BOX_FORMATS: dict[str, tuple[Callable[[F64], F64], Callable[[F64], F64]]] = {
     "xysr": (xyxy_to_xysr, xysr_to_xyxy),
@@ -77,7 +81,11 @@ _BOX_FORMATS: dict[str, tuple[Callable[[F64], F64], Callable[[F64], F64]]] = {
 
 
 def _column(name: str, doc: str) -> property:
-    return property(lambda self: self.column(name), doc=doc)
+    def get(self: TrackStore) -> F64:
+        view = self._views.get(name)
+        return self.column(name) if view is None else view
+
+    return property(get, doc=doc)
 
 
 class TrackStore:
@@ -141,6 +149,7 @@ class TrackStore:
         self._blank = np.zeros(self.width)
         self._blank[:start] = list(defaults.values())
         self._side: dict[str, SideTable] = dict(side_tables or {})
+        self._side_view = MappingProxyType(self._side)
         self.reset()
 
     # -- reading ------------------------------------------------------------------------
@@ -150,9 +159,9 @@ class TrackStore:
         return tuple(self._shapes)
 
     @property
-    def side_tables(self) -> dict[str, SideTable]:
-        """The registered side tables, by name."""
-        return dict(self._side)
+    def side_tables(self) -> Mapping[str, SideTable]:
+        """The registered side tables, by name (read-only mapping)."""
+        return self._side_view
 
     def __len__(self) -> int:
         return int(self._data.shape[0])
@@ -170,20 +179,28 @@ class TrackStore:
         A view of the table: it follows :meth:`predict`, :meth:`correct` and :meth:`assign`
         but not :meth:`spawn` or :meth:`purge`, which build a new table.
         """
-        key = self._keys.get(name)
-        if key is None:
-            raise KeyError(f"column: unknown {name!r}; known: {self.columns}")
-        data = self._data if rows is None else self._data[rows]
-        view = data[:, key]
-        if name == "covariance":
-            view = view.reshape(len(data), *self._shapes[name])
-        view.flags.writeable = False
-        return view
+        if rows is None:
+            view = self._views.get(name)
+            if view is None:
+                view = self._views[name] = self._read_only(self._data, name)
+            return view
+        return self._read_only(self._data[rows], name)
 
     def boxes(self, rows: Rows | None = None) -> F64:
         """The Kalman mean of every row (or of ``rows``) as ``xyxy`` boxes, shape (N, 4)."""
         data = self._data if rows is None else self._data[rows]
         return self._to_xyxy(data[:, self._keys["mean"]])
+
+    def measurements(self, detections: Detections) -> F64:
+        """``detections`` in the motion model's box format (``xysr`` or ``xyah``), (N, 4).
+
+        Computed once per ``Detections`` object (they are immutable) and shared by the
+        policy's gating, :meth:`correct` and :meth:`spawn`.
+        """
+        if detections is not self._measured:
+            self._measured = detections
+            self._measurement = self._to_state(detections.xyxy)
+        return self._measurement
 
     def ordered(self, mask: NDArray[np.bool_]) -> I64:
         """Rows where ``mask`` holds, in list order."""
@@ -255,7 +272,7 @@ class TrackStore:
             return
         d, k = self._data, self._keys
         block = d[rows]
-        z = self._to_state(detections.xyxy[det_rows])
+        z = self.measurements(detections)[det_rows]
         mean, cov = self.motion.update(block[:, k["mean"]], self._cov(block), z)
         block[:, k["mean"]] = mean
         block[:, k["covariance"]] = cov.reshape(rows.size, -1)
@@ -284,14 +301,15 @@ class TrackStore:
             (0; ``state`` TENTATIVE; ``det_index`` the detection row; ``score`` and ``cls``
             the detection's).
         """
-        side = {name: values.pop(name) for name in list(values) if name in self._side}
-        self._side_values(side)  # every side table must get rows
-        unknown = sorted(set(values) - set(self._keys) | ({"ids", "order"} & set(values)))
-        if unknown:
+        side = {name: values.pop(name) for name in self._side if name in values}
+        if len(side) != len(self._side):
+            self._side_values(side)  # raises: every side table must get rows
+        if values and not (self._keys.keys() >= values.keys() and _RESERVED.isdisjoint(values)):
+            unknown = sorted((set(values) - set(self._keys)) | (_RESERVED & set(values)))
             raise ValueError(f"spawn: unknown or reserved columns {unknown}; known: {self.columns}")
         if det_rows.size == 0:
             return
-        mean, cov = self.motion.initiate(self._to_state(detections.xyxy[det_rows]))
+        mean, cov = self.motion.initiate(self.measurements(detections)[det_rows])
         k, count = self._keys, det_rows.size
         block = np.broadcast_to(self._blank, (count, self.width)).copy()
         block[:, k["mean"]] = mean
@@ -308,11 +326,11 @@ class TrackStore:
             table.spawn(side[name])
         self.next_id += count
         self.next_order += count
-        self._data = np.concatenate([self._data, block]) if len(self) else block
+        self._replace(np.concatenate([self._data, block]) if len(self) else block)
 
     def assign(self, name: str, rows: Rows, value: ArrayLike) -> None:
         """Set scalar column ``name`` at ``rows`` (e.g. a policy's ``state`` transitions)."""
-        if name in ("ids", "order", "mean", "covariance"):
+        if name in _RESERVED:
             raise ValueError(f"assign: {name!r} is maintained by the store")
         self._data[rows, self._keys[name]] = value
 
@@ -328,14 +346,18 @@ class TrackStore:
 
     def mark_deleted(self, rows: Rows) -> None:
         """Set ``rows`` DELETED; :meth:`purge` removes them."""
+        if rows.size == 0 or (rows.dtype == np.bool_ and not rows.any()):
+            return
         self._data[rows, self._keys["state"]] = float(TrackState.DELETED)
+        self._deleted = True
 
     def purge(self) -> None:
         """Remove every DELETED row (and its side-table rows); order is preserved."""
-        keep = self._data[:, self._keys["state"]] != TrackState.DELETED
-        if keep.all():
+        if not self._deleted:
             return
-        self._data = self._data[keep]
+        self._deleted = False
+        keep = self._data[:, self._keys["state"]] != TrackState.DELETED
+        self._replace(self._data[keep])
         for table in self._side.values():
             table.keep(keep)
 
@@ -357,24 +379,43 @@ class TrackStore:
     # -- sequences and transactions -----------------------------------------------------
     def reset(self) -> None:
         """Remove every track and restart ID allocation at 1."""
-        self._data = np.zeros((0, self.width))
+        self._replace(np.zeros((0, self.width)))
         self.next_id = 1
         self.next_order = 0
+        self._deleted = False  # rows marked DELETED and not yet purged
+        self._measured: Detections | None = None
+        self._measurement = np.zeros((0, 4))
         for table in self._side.values():
             table.reset()
 
     def snapshot(self) -> tuple[Any, ...]:
         """A token from which :meth:`restore` brings back the store as it is now."""
         side = tuple(table.snapshot() for table in self._side.values())
-        return self._data.copy(), self.next_id, self.next_order, side
+        return self._data.copy(), self.next_id, self.next_order, self._deleted, side
 
     def restore(self, token: tuple[Any, ...]) -> None:
         """Return to the state :meth:`snapshot` recorded (once per token)."""
-        self._data, self.next_id, self.next_order, side = token
+        data, self.next_id, self.next_order, self._deleted, side = token
+        self._replace(data)
         for table, part in zip(self._side.values(), side):
             table.restore(part)
 
     # -- internals ----------------------------------------------------------------------
+    def _replace(self, data: F64) -> None:
+        """Install a new table (column views of the old one are dropped)."""
+        self._data = data
+        self._views: dict[str, F64] = {}
+
+    def _read_only(self, data: F64, name: str) -> F64:
+        key = self._keys.get(name)
+        if key is None:
+            raise KeyError(f"column: unknown {name!r}; known: {self.columns}")
+        view = data[:, key]
+        if name == "covariance":
+            view = view.reshape(len(data), *self._shapes[name])
+        view.flags.writeable = False
+        return view
+
     def _cov(self, block: F64) -> F64:
         return block[:, self._keys["covariance"]].reshape(len(block), *self._shapes["covariance"])
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 from numpy.typing import NDArray
 
 from ..association import iou_cost
 from ..association.cascade import cascade_trusted, min_cost_matching
-from ..boxes import xyxy_to_xyah
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
@@ -64,12 +61,13 @@ class DeepSortTracker(Tracker):
     def _new_store(self) -> TrackStore:
         cfg = self.config
         motion = ConstantVelocityXYAH(cfg.std_weight_position, cfg.std_weight_velocity)
-        return TrackStore(motion, "xyah", side_tables={"appearance": FeatureGallery(cfg.nn_budget)})
+        self._gallery = FeatureGallery(cfg.nn_budget)
+        return TrackStore(motion, "xyah", side_tables={"appearance": self._gallery})
 
     @property
     def gallery(self) -> FeatureGallery:
         """Appearance galleries, rows aligned with :attr:`tracks`."""
-        return cast(FeatureGallery, self._store.side_tables["appearance"])
+        return self._gallery
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         super()._check_inputs(dets, frame)
@@ -90,7 +88,7 @@ class DeepSortTracker(Tracker):
         # 2. Predict; match (appearance cascade, then IoU); update matched tracks.
         tracks.begin_frame()
         tracks.predict()
-        matches, unmatched = self._match(detections.xyxy[order], feats)
+        matches, unmatched = self._match(detections, order, feats)
         rows, cols = matches[:, 0], matches[:, 1]
         tracks.correct(rows, detections, order[cols], appearance=feats[cols])
         hits, state = tracks.column("hits", rows), tracks.column("state", rows)
@@ -117,9 +115,13 @@ class DeepSortTracker(Tracker):
             return np.zeros((0, self.gallery.dim or 0), np.float32)
         return unit_rows(dets.embeddings[order], np.float32, "detections.embeddings", order)
 
-    def _match(self, xyxy: NDArray[np.float64], feats: NDArray[np.float32]) -> tuple[I64, I64]:
-        """deep_sort's ``Tracker._match``: ``(track row, det) pairs`` and unmatched dets."""
+    def _match(
+        self, detections: Detections, order: I64, feats: NDArray[np.float32]
+    ) -> tuple[I64, I64]:
+        """deep_sort's ``Tracker._match`` on the detections in ``order``: ``(track row, index
+        into order)`` pairs and the unmatched indices into ``order``."""
         cfg, tracks = self.config, self._store
+        xyxy, xyah = detections.xyxy[order], tracks.measurements(detections)[order]
         tsu = tracks.time_since_update
         confirmed = np.flatnonzero(tracks.state == _CONFIRMED)
         unconfirmed = np.flatnonzero(tracks.state != _CONFIRMED)
@@ -129,7 +131,7 @@ class DeepSortTracker(Tracker):
         unmatched = np.arange(len(xyxy), dtype=np.int64)
         left = confirmed
         if confirmed.size and len(xyxy):
-            cost = self._gated_appearance_cost(confirmed, xyxy_to_xyah(xyxy), feats)
+            cost = self._gated_appearance_cost(confirmed, xyah, feats)
             res = cascade_trusted(
                 cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age, unmatched
             )

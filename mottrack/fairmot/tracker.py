@@ -11,13 +11,11 @@ CONFIRMED = tracked and activated; LOST = lost.
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 from numpy.typing import NDArray
 
 from ..association import linear_assignment
-from ..boxes import iou_matrix, xyxy_to_xyah
+from ..boxes import iou_matrix
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
@@ -80,18 +78,18 @@ class FairMOTTracker(Tracker):
     requires_embeddings = True
 
     def _new_store(self) -> TrackStore:
-        appearance = SmoothedEmbeddings(self.config.feature_momentum)
+        self._appearance = SmoothedEmbeddings(self.config.feature_momentum)
         return TrackStore(
             ConstantVelocityXYAH(),
             "xyah",
             columns={"start_frame": 0.0, "removed": 0.0},
-            side_tables={"appearance": appearance},
+            side_tables={"appearance": self._appearance},
         )
 
     @property
     def appearance(self) -> SmoothedEmbeddings:
         """Smoothed embeddings, rows aligned with :attr:`tracks`."""
-        return cast(SmoothedEmbeddings, self._store.side_tables["appearance"])
+        return self._appearance
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
         super()._check_inputs(dets, frame)
@@ -171,7 +169,7 @@ class FairMOTTracker(Tracker):
         maha = tracks.motion.gating_distance(
             tracks.column("mean", rows),
             tracks.column("covariance", rows),
-            xyxy_to_xyah(detections.xyxy),
+            tracks.measurements(detections),
         )
         cost[maha > cfg.gating_threshold] = np.inf
         lam = 1 - cfg.motion_weight
