@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .embeddings import check_dimension, unit_rows
 
-__all__ = ["SideTable", "SmoothedEmbeddings"]
+__all__ = ["EmbeddingTable", "SideTable", "SmoothedEmbeddings"]
 
 F64 = NDArray[np.float64]
 
@@ -53,7 +53,26 @@ class SideTable(Protocol):
         ...
 
 
-class SmoothedEmbeddings:
+class EmbeddingTable:
+    """Shared part of the per-track embedding tables: one embedding size per sequence.
+
+    The size is fixed by the first embeddings after construction or :meth:`reset`; later
+    detections must match it (:meth:`check`).
+    """
+
+    _dim: int | None = None
+
+    @property
+    def dim(self) -> int | None:
+        """Embedding size of this sequence (None before the first embeddings)."""
+        return self._dim
+
+    def check(self, embeddings: NDArray[Any], name: str) -> None:
+        """Raise ``ValueError`` unless ``embeddings`` has this sequence's size."""
+        check_dimension(embeddings, self._dim, name)
+
+
+class SmoothedEmbeddings(EmbeddingTable):
     """One exponentially smoothed, unit-norm embedding per track (JDE / FairMOT).
 
     A new track starts from its detection's (unit-norm) embedding; a matched detection's
@@ -77,19 +96,10 @@ class SmoothedEmbeddings:
     def __len__(self) -> int:
         return int(self.features.shape[0])
 
-    @property
-    def dim(self) -> int | None:
-        """Embedding size of this sequence (None before the first embeddings)."""
-        return self._dim
-
     def reset(self) -> None:
         """Remove every row; the next embeddings fix the size again."""
         self.features: F64 = np.zeros((0, 0))
-        self._dim: int | None = None
-
-    def check(self, embeddings: NDArray[Any], name: str) -> None:
-        """Raise ``ValueError`` unless ``embeddings`` has this sequence's size."""
-        check_dimension(embeddings, self._dim, name)
+        self._dim = None
 
     def spawn(self, values: F64) -> None:
         """Append the first (unit-norm) embedding of each new track, ``(K, D)``."""

@@ -5,19 +5,17 @@ A :class:`~mottrack.side_tables.SideTable` of DeepSORT's track store.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
-from ..embeddings import check_dimension
+from ..side_tables import EmbeddingTable
 
 __all__ = ["FeatureGallery"]
 
 F32 = NDArray[np.float32]
 
 
-class FeatureGallery:
+class FeatureGallery(EmbeddingTable):
     """Unit-norm appearance features of every track, rows aligned with the track store.
 
     Each track owns a ring of at most ``budget`` features (all of them when ``budget`` is
@@ -50,21 +48,12 @@ class FeatureGallery:
     def __len__(self) -> int:
         return int(self.count.shape[0])
 
-    @property
-    def dim(self) -> int | None:
-        """Feature size ``D`` of this sequence (None before the first features)."""
-        return self._dim
-
     def reset(self) -> None:
         """Remove every track's gallery (a new sequence)."""
         self._dim = self._fixed_dim
         self.features = np.zeros((0, 1, self._dim or 0), np.float32)
         self.count = np.zeros(0, np.int64)
         self._journal: list[tuple[F32, NDArray[np.int64], NDArray[np.int64], F32]] = []
-
-    def check(self, features: NDArray[Any], name: str) -> None:
-        """Raise ``ValueError`` unless ``features`` has this sequence's size."""
-        check_dimension(features, self._dim, name)
 
     def _grow(self, needed: int) -> None:
         assert self._dim is not None

@@ -100,26 +100,16 @@ class FairMOTTracker(Tracker):
 
     def _step(self, detections: Detections, frame: NDArray[np.uint8] | None) -> Tracks:
         cfg, tracks = self.config, self._store
-        if detections.embeddings is None:  # a frame without detections (see _check_inputs)
-            feats = np.zeros((0, self.appearance.dim or 0))
-        else:  # FairMOT works in float64
-            feats = unit_rows(detections.embeddings, np.float64, "detections.embeddings")
+        feats = self._features(detections)
         state = tracks.state.copy()  # the lists as the frame starts
         tracks.begin_frame()
 
-        # 1. The pool (activated tracked, then lost tracks) by fused appearance + motion.
+        # 1. The pool (activated tracked, then lost tracks) by fused appearance + motion;
+        #    matched lost tracks are re-activated with their ID.
         pool = np.concatenate([tracks.ordered(state == _CONFIRMED), tracks.ordered(state == _LOST)])
         tracks.set_velocity(pool[state[pool] == _LOST], HEIGHT_VELOCITY, 0.0)
         tracks.predict(pool)
-        cost = self._fused_cost(pool, detections, feats)
-        res = linear_assignment(cost, cfg.embedding_thresh, method="limit")
-        rows, cols = pool[res.matches[:, 0]], res.matches[:, 1]
-        lost = state[rows] == _LOST
-        tracks.correct(rows[~lost], detections, cols[~lost], appearance=feats[cols[~lost]])
-        refind = rows[lost]  # re-activated lost tracks keep their score, as in the original
-        tracks.correct(refind, detections, cols[lost], score=False, appearance=feats[cols[lost]])
-        tracks.assign("state", refind, _CONFIRMED)
-        left, remaining = pool[res.unmatched_rows], res.unmatched_cols
+        refind, left, remaining = self._match_pool(pool, state, detections, feats)
 
         # 2. Tracked pool tracks left over vs remaining detections, by IoU; the rest are lost.
         tracked = left[state[left] == _CONFIRMED]
@@ -159,6 +149,35 @@ class FairMOTTracker(Tracker):
         self._remove_duplicates()
         reported = tracks.ordered(tracks.state == _CONFIRMED)
         return tracks.emit(reported, classes=detections.classes is not None)
+
+    def _features(self, detections: Detections) -> F64:
+        """Unit-norm float64 embeddings (FairMOT works in float64), shape (N, D)."""
+        if detections.embeddings is None:  # a frame without detections (see _check_inputs)
+            return np.zeros((0, self.appearance.dim or 0))
+        return unit_rows(detections.embeddings, np.float64, "detections.embeddings")
+
+    def _match_pool(
+        self, pool: I64, state: F64, detections: Detections, feats: F64
+    ) -> tuple[I64, I64, I64]:
+        """First association: ``lapjv`` on the fused cost, limit ``embedding_thresh``.
+
+        Returns
+        -------
+        refind : ndarray of int
+            Lost tracks matched (re-activated; they keep their score, as in the original).
+        left, remaining : ndarray of int
+            Unmatched pool rows and detections.
+        """
+        tracks = self._store
+        cost = self._fused_cost(pool, detections, feats)
+        res = linear_assignment(cost, self.config.embedding_thresh, method="limit")
+        rows, cols = pool[res.matches[:, 0]], res.matches[:, 1]
+        lost = state[rows] == _LOST
+        tracks.correct(rows[~lost], detections, cols[~lost], appearance=feats[cols[~lost]])
+        refind = rows[lost]
+        tracks.correct(refind, detections, cols[lost], score=False, appearance=feats[cols[lost]])
+        tracks.assign("state", refind, _CONFIRMED)
+        return refind, pool[res.unmatched_rows], res.unmatched_cols
 
     def _fused_cost(self, rows: I64, detections: Detections, feats: F64) -> F64:
         """``0.98 cosine + 0.02 Mahalanobis``, ``inf`` outside the gate, shape (T, N)."""
