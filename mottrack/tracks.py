@@ -186,6 +186,11 @@ class TrackStore:
             return view
         return self._read_only(self._data[rows], name)
 
+    def gaussian(self, rows: Rows) -> tuple[F64, F64]:
+        """Kalman ``mean`` ``(K, n)`` and ``covariance`` ``(K, n, n)`` of ``rows`` (copies)."""
+        block = self._data[rows]
+        return block[:, self._keys["mean"]], self._cov(block)
+
     def boxes(self, rows: Rows | None = None) -> F64:
         """The Kalman mean of every row (or of ``rows``) as ``xyxy`` boxes, shape (N, 4)."""
         data = self._data if rows is None else self._data[rows]

@@ -135,7 +135,8 @@ class DeepSortTracker(Tracker):
             res = cascade_trusted(
                 cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age, unmatched
             )
-            matches = np.stack([confirmed[res.matches[:, 0]], res.matches[:, 1]], axis=1)
+            matches = res.matches.copy()
+            matches[:, 0] = confirmed[matches[:, 0]]
             unmatched = res.unmatched_cols
             left = confirmed[res.unmatched_rows]
 
@@ -145,7 +146,8 @@ class DeepSortTracker(Tracker):
             cost = iou_cost(tracks.boxes(candidates), xyxy)
             cost[tsu[candidates] > 1] = GATED_COST
             res = min_cost_matching(cost, cfg.max_iou_distance, cols=unmatched)
-            iou_matches = np.stack([candidates[res.matches[:, 0]], res.matches[:, 1]], axis=1)
+            iou_matches = res.matches.copy()
+            iou_matches[:, 0] = candidates[iou_matches[:, 0]]
             matches = np.concatenate([matches, iou_matches])
             unmatched = res.unmatched_cols
         return matches, unmatched
@@ -155,9 +157,7 @@ class DeepSortTracker(Tracker):
     ) -> NDArray[np.float64]:
         """Gallery cosine distance; ``GATED_COST`` outside the Mahalanobis gate, (T, D)."""
         tracks = self._store
-        maha = tracks.motion.gating_distance(
-            tracks.column("mean", rows), tracks.column("covariance", rows), xyah
-        )
+        maha = tracks.motion.gating_distance(*tracks.gaussian(rows), xyah)
         inside = maha <= self.config.gating_threshold
         cost = self.gallery.distance(rows, feats, inside).astype(np.float64)
         cost[~inside] = GATED_COST

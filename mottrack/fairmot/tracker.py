@@ -186,9 +186,7 @@ class FairMOTTracker(Tracker):
         tracks, cfg = self._store, self.config
         cost = self.appearance.distance(rows, feats)
         maha = tracks.motion.gating_distance(
-            tracks.column("mean", rows),
-            tracks.column("covariance", rows),
-            tracks.measurements(detections),
+            *tracks.gaussian(rows), tracks.measurements(detections)
         )
         cost[maha > cfg.gating_threshold] = np.inf
         lam = 1 - cfg.motion_weight
