@@ -206,6 +206,6 @@ def iou_matrix(a: ArrayLike, b: ArrayLike, pixel_offset: float = 0.0) -> F64:
     area_b = (b[:, 2] - b[:, 0] + off) * (b[:, 3] - b[:, 1] + off)
     union = np.add(area_a[:, None], area_b[None, :], out=h)
     union -= inter
-    # An empty union means two empty boxes, whose intersection is 0: keep 0, not 0/0.
-    np.maximum(union, np.finfo(np.float64).tiny, out=union)
-    return np.divide(inter, union, out=inter)
+    # An empty union means two empty boxes, whose intersection is 0: 0, not 0/0. Any positive
+    # union, subnormal ones included, divides exactly as the scalar formula does.
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

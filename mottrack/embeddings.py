@@ -31,16 +31,34 @@ def unit_rows(
     rows : ndarray of int, shape (N,), optional
         Original row numbers of ``features`` (for the error message).
 
+    Rows whose squared norm under- or overflows are scaled by their largest entry first, so any
+    non-zero finite row has a direction.
+
     Raises
     ------
     ValueError
-        If a row has zero norm (its cosine distance is undefined).
+        If a row is all zeros (its cosine distance is undefined).
     """
-    f = np.asarray(features, dtype=dtype)
-    norm = np.sqrt((f * f).sum(axis=1, keepdims=True))
-    if f.size and not (norm > 0).all():
-        i = int(np.flatnonzero(norm[:, 0] <= 0)[0])
-        raise ValueError(f"{name}: row {i if rows is None else int(rows[i])} has zero norm")
+    src = np.asarray(features)
+    f = np.asarray(src, dtype=dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        norm = np.sqrt((f * f).sum(axis=1, keepdims=True))
+    bad = ~((norm > 0) & np.isfinite(norm))[:, 0] if f.size else np.zeros(0, bool)
+    if bad.any():
+        # Squares under- or overflowed (entries near 1e-160 or 1e160 in float64, 1e-20 or
+        # 1e20 in float32): scale those rows by their largest entry first.
+        wide = np.asarray(src[bad], dtype=np.float64)  # entries float32 would flush to 0
+        scale = np.abs(wide).max(axis=1, keepdims=True)
+        if not (scale > 0).all():
+            i = int(np.flatnonzero(bad)[int(np.flatnonzero(scale[:, 0] <= 0)[0])])
+            raise ValueError(
+                f"{name}: row {i if rows is None else int(rows[i])} is all zeros (no direction)"
+            )
+        out = np.empty_like(f)
+        out[~bad] = f[~bad] / norm[~bad]
+        scaled = wide / scale
+        out[bad] = scaled / np.sqrt((scaled * scaled).sum(axis=1, keepdims=True))
+        return out
     return f / norm
 
 

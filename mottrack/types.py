@@ -16,15 +16,42 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = ["Detections", "DetectionsLike", "Tracks", "as_detections"]
 
 
+#: Largest absolute box coordinate accepted (pixels). Beyond it a box is not an image
+#: position, and squares of its sizes (areas, covariances) would leave float64's range.
+MAX_COORDINATE = 1e8
+#: Largest class label accepted from floats (larger floats are not exact integers).
+_MAX_EXACT_FLOAT = 2.0**53
+
+
+def as_array(value: Any) -> Any:
+    """``value`` as NumPy sees it; a torch tensor is detached and moved to the CPU first.
+
+    torch is never imported here: a tensor is recognised by its ``detach``/``cpu``/``numpy``
+    methods.
+    """
+    if all(hasattr(value, attr) for attr in ("detach", "cpu", "numpy")):
+        return value.detach().cpu().numpy()
+    return value
+
+
 def _frozen(name: str, value: ArrayLike, dtype: Any, ndim: int, owner: str) -> NDArray[Any]:
     """Return a read-only copy of ``value`` as ``dtype`` with ``ndim`` dimensions.
 
-    Raises ``ValueError`` naming ``owner.name`` when the value cannot be converted or has the
-    wrong number of dimensions.
+    Raises ``ValueError`` naming ``owner.name`` when the value is not numeric (strings,
+    objects, booleans, complex numbers), cannot be converted, or has the wrong number of
+    dimensions.
     """
+    raw = np.asarray(as_array(value)) if not isinstance(value, np.ndarray) else value
+    kinds = "iu" if np.dtype(dtype).kind in "iu" else "iuf"
+    if raw.size and raw.dtype.kind not in kinds:
+        what = "integer" if kinds == "iu" else "real"
+        raise ValueError(
+            f"{owner}.{name}: expected {what} numbers, got dtype {raw.dtype} "
+            f"({type(value).__name__})"
+        )
     try:
-        arr = np.array(value, dtype=dtype, copy=True)
-    except (TypeError, ValueError) as exc:
+        arr = np.array(raw, dtype=dtype, copy=True)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(
             f"{owner}.{name}: expected an array convertible to {np.dtype(dtype).name}, "
             f"got {type(value).__name__} ({exc})"
@@ -45,6 +72,12 @@ def _check_xyxy(arr: NDArray[np.float64], owner: str) -> None:
     if arr.shape[1:] != (4,):
         raise ValueError(f"{owner}.xyxy: expected shape (N, 4), got {arr.shape}")
     _check_finite("xyxy", arr, owner)
+    if arr.size and np.abs(arr).max() > MAX_COORDINATE:
+        i = int(np.flatnonzero((np.abs(arr) > MAX_COORDINATE).any(axis=1))[0])
+        raise ValueError(
+            f"{owner}.xyxy: expected pixel coordinates within +-{MAX_COORDINATE:g}, "
+            f"row {i} is {arr[i].tolist()}"
+        )
     bad = (arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1])
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -90,7 +123,7 @@ class Detections:
     def __post_init__(self) -> None:
         own = "Detections"
         xyxy = _frozen("xyxy", self.xyxy, np.float64, 2, own)
-        if xyxy.size == 0 and xyxy.shape[1:] != (4,):
+        if xyxy.shape[0] == 0 and xyxy.shape[1:] != (4,):
             xyxy = np.zeros((0, 4))
             xyxy.flags.writeable = False
         _check_xyxy(xyxy, own)
@@ -104,14 +137,22 @@ class Detections:
             _check_finite("scores", scores, own)
         classes = self.classes
         if classes is not None:
-            raw = np.asarray(classes)
-            if raw.size and raw.dtype.kind == "f" and not np.all(np.mod(raw, 1) == 0):
-                raise ValueError(f"{own}.classes: expected integer labels, got {raw[:5]!r}")
+            raw = np.asarray(as_array(classes))
+            if raw.size and raw.dtype.kind == "f":
+                with np.errstate(invalid="ignore"):
+                    whole = np.isfinite(raw) & (np.mod(raw, 1) == 0)
+                exact = whole & (np.abs(raw) <= _MAX_EXACT_FLOAT)
+                if not exact.all():
+                    raise ValueError(
+                        f"{own}.classes: expected integer labels (floats: whole numbers up to "
+                        f"2**53), got {raw[~exact][:5].tolist()}"
+                    )
+                raw = raw.astype(np.int64)
             classes = _frozen("classes", raw, np.int64, 1, own)
             _check_rows("classes", classes, n, own)
         emb = self.embeddings
         if emb is not None:
-            raw = np.asarray(emb)
+            raw = np.asarray(as_array(emb))
             dtype = raw.dtype if raw.dtype in (np.float32, np.float64) else np.float64
             emb = _frozen("embeddings", raw, dtype, 2, own)
             _check_rows("embeddings", emb, n, own)
@@ -133,8 +174,8 @@ class Detections:
     @classmethod
     def from_array(cls, rows: ArrayLike) -> Detections:
         """Build from ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]`` rows."""
-        arr = np.asarray(rows, dtype=np.float64)
-        if arr.size == 0 and arr.ndim <= 2:
+        arr = _frozen("rows", rows, np.float64, np.ndim(as_array(rows)), "detections")
+        if arr.size == 0 and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 0)):
             return cls.empty()
         if arr.ndim != 2 or arr.shape[1] not in (5, 6):
             raise ValueError(
@@ -145,9 +186,20 @@ class Detections:
 
     def select(self, index: ArrayLike) -> Detections:
         """Return the detections at ``index`` (a boolean mask or integer indices), in that order."""
-        idx = np.asarray(index)
-        if idx.dtype != np.bool_:
+        idx = np.asarray(as_array(index))
+        n = len(self)
+        if idx.dtype == np.bool_:
+            if idx.shape != (n,):
+                raise ValueError(f"index: expected a boolean mask of shape ({n},), got {idx.shape}")
+        elif idx.size == 0:
             idx = idx.astype(np.intp)
+        elif idx.dtype.kind not in "iu" or idx.ndim != 1:
+            raise ValueError(
+                f"index: expected 1-d integer row indices or a boolean mask, got dtype "
+                f"{idx.dtype} shape {idx.shape}"
+            )
+        elif idx.min() < -n or idx.max() >= n:
+            raise ValueError(f"index: rows must lie in [-{n}, {n}), got {idx.tolist()[:10]}")
         return Detections(
             self.xyxy[idx],
             self.scores[idx],
@@ -163,6 +215,11 @@ def as_detections(detections: DetectionsLike) -> Detections:
     """Return ``detections`` as :class:`Detections` (accepting ``(N, 5)``/``(N, 6)`` arrays)."""
     if isinstance(detections, Detections):
         return detections
+    if isinstance(detections, (str, bytes, dict, set)) or detections is None:
+        raise ValueError(
+            "detections: expected Detections or an (N, 5) [x1, y1, x2, y2, score] / (N, 6) "
+            f"[..., class] array, got {type(detections).__name__}"
+        )
     return Detections.from_array(detections)
 
 

@@ -208,3 +208,14 @@ def test_iou_empty_inputs():
 def test_iou_bad_shapes_raise(a, b):
     with pytest.raises(ValueError, match="iou_matrix"):
         iou_matrix(a, b)
+
+
+def test_iou_of_tiny_and_subnormal_boxes_is_exact():
+    """Areas near or below float64's smallest normal number divide exactly like the scalar
+    formula (a clamp of the union to ``tiny`` once made two identical tiny boxes overlap ~0)."""
+    boxes = np.array([[0.0, 0.0, 1e-154, 1e-154], [0.0, 0.0, 1e-160, 1e-160], [5.0, 5.0, 5.0, 5.0]])
+    iou = iou_matrix(boxes, boxes)
+    assert iou[0, 0] == 1.0 and iou[1, 1] == 1.0
+    assert iou[2, 2] == 0.0  # two empty boxes: empty union, IoU 0
+    for i, j in itertools.product(range(3), range(3)):
+        assert iou[i, j] == iou_reference(boxes[i], boxes[j])

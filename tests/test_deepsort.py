@@ -285,7 +285,7 @@ def test_embedding_dimension_change_raises() -> None:
 def test_zero_norm_embedding_and_zero_height_box_raise_before_any_change() -> None:
     tracker = DeepSortTracker()
     tracker.update(_dets([BOX], [FEAT]))
-    with pytest.raises(ValueError, match="zero norm"):
+    with pytest.raises(ValueError, match="all zeros"):
         tracker.update(_dets([BOX], [[0.0, 0.0, 0.0]]))
     with pytest.raises(ValueError, match="positive height"):
         tracker.update(_dets([[0.0, 5.0, 10.0, 5.0]], [FEAT]))

@@ -134,7 +134,7 @@ def test_bad_input_errors() -> None:
         tracker.update(Detections(BOX, np.ones(1)))
     with pytest.raises(ValueError, match=r"detections are required.*Pipeline\(tracker, detector"):
         tracker.update(frame=np.zeros((8, 8, 3), np.uint8))  # the network is a Pipeline's
-    with pytest.raises(ValueError, match="zero norm"):
+    with pytest.raises(ValueError, match="all zeros"):
         tracker.update(_d(feat=np.zeros((1, 3))))
     tracker.update(_d())
     with pytest.raises(ValueError, match="dimension 3"):

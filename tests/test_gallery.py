@@ -62,5 +62,5 @@ def test_distance_is_min_over_kept_features() -> None:
 
 
 def test_normalize_rejects_zero_rows() -> None:
-    with pytest.raises(ValueError, match="row 1 has zero norm"):
+    with pytest.raises(ValueError, match="row 1 is all zeros"):
         normalize_features(np.array([[1.0, 0.0], [0.0, 0.0]]))
