@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mottrack.deepsort.gallery import FeatureGallery
+from mottrack.deepsort.unbounded_gallery import UnboundedGallery
 from mottrack.embeddings import unit_rows as normalize_features
 
 
@@ -18,11 +19,14 @@ def _list_distance(samples: list[np.ndarray], feats: np.ndarray) -> np.ndarray:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.sampled_from([None, 1, 3, 5]))
-def test_gallery_equals_per_track_lists(seed: int, budget: int | None) -> None:
+@given(st.integers(0, 2**32 - 1), st.sampled_from([None, 1, 3, 5, "unbounded"]))
+def test_gallery_equals_per_track_lists(seed: int, budget: int | str | None) -> None:
     rng = np.random.default_rng(seed)
     dim = 6
-    gallery = FeatureGallery(budget, dim)
+    if budget == "unbounded":
+        gallery, budget = UnboundedGallery(dim), None
+    else:
+        gallery = FeatureGallery(budget, dim)
     lists: list[list[np.ndarray]] = []
     for _ in range(12):
         op = rng.integers(3)
@@ -64,3 +68,28 @@ def test_distance_is_min_over_kept_features() -> None:
 def test_normalize_rejects_zero_rows() -> None:
     with pytest.raises(ValueError, match="row 1 is all zeros"):
         normalize_features(np.array([[1.0, 0.0], [0.0, 0.0]]))
+
+
+def test_unbounded_gallery_memory_follows_the_features_kept() -> None:
+    """One track seen for 2,000 frames beside 50 short-lived ones: the short ones hold their
+    own few features (the ring array gave every track the longest track's capacity)."""
+    rng = np.random.default_rng(0)
+    dim = 32
+    gallery = UnboundedGallery()
+    gallery.spawn(normalize_features(rng.standard_normal((1, dim))))
+    for _ in range(2000):
+        gallery.correct(np.array([0]), normalize_features(rng.standard_normal((1, dim))))
+    gallery.spawn(normalize_features(rng.standard_normal((50, dim))))
+    kept = int(gallery.count.sum()) * dim * 4
+    held = sum(a.nbytes for a in gallery.arrays)
+    assert gallery.count.tolist() == [2001] + [1] * 50
+    assert held <= 2 * kept
+    gallery.keep(np.arange(51) > 0)  # the long track leaves: its memory goes with it
+    assert sum(a.nbytes for a in gallery.arrays) == 50 * dim * 4
+
+
+def test_deepsort_without_budget_uses_per_track_galleries() -> None:
+    from mottrack import create_tracker
+
+    assert isinstance(create_tracker("deepsort", nn_budget=None).gallery, UnboundedGallery)
+    assert isinstance(create_tracker("deepsort").gallery, FeatureGallery)

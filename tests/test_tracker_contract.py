@@ -10,6 +10,8 @@ from mottrack.boxes import iou_matrix
 from mottrack.datasets import generate
 
 TRACKERS = list_trackers()
+#: Every tracker with its defaults, and the variants with their own state layout.
+VARIANTS = [(name, {}) for name in TRACKERS] + [("deepsort", {"nn_budget": None})]
 
 
 def scene(seed: int = 0, frames: int = 40) -> list[Detections]:
@@ -137,17 +139,22 @@ def test_missing_input_says_what_to_pass(name: str, frames: list[Detections]) ->
     assert tracker.frame_count == (0 if get_tracker_class(name).requires_embeddings else 1)
 
 
-@pytest.mark.parametrize("name", TRACKERS)
+@pytest.mark.parametrize(("name", "params"), VARIANTS)
 @pytest.mark.parametrize("step", ["correct", "spawn", "emit"])
 def test_a_failed_update_changes_nothing(
-    name: str, step: str, frames: list[Detections], monkeypatch: pytest.MonkeyPatch
+    name: str,
+    params: dict,
+    step: str,
+    frames: list[Detections],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A step that raises half-way through a frame (here: inside the store, after the
     tracker has predicted, matched and possibly updated tracks) leaves the tracker as it was:
     the run with the failed frame equals the run without it, frame for frame."""
-    good = outputs(create_tracker(name), frames)
-    tracker = create_tracker(name)
+    good = outputs(create_tracker(name, **params), frames)
+    tracker, reference = create_tracker(name, **params), create_tracker(name, **params)
     out = outputs(tracker, frames[:20])
+    outputs(reference, frames[:20])
     original = getattr(type(tracker.tracks), step)
     calls = {"n": 0}
 
@@ -161,5 +168,22 @@ def test_a_failed_update_changes_nothing(
         tracker.update(frames[20])
     monkeypatch.undo()
     assert calls["n"] == 1 and tracker.frame_count == 20
+    assert_same_state(tracker, reference, frames[20])
     out += outputs(tracker, frames[20:])
     assert_same(good, out)
+
+
+def assert_same_state(tracker, reference, probe: Detections) -> None:
+    """The track tables are equal, and so is every side table as the policy reads it."""
+    np.testing.assert_array_equal(tracker.tracks.data, reference.tracks.data)
+    assert tracker.tracks.next_id == reference.tracks.next_id
+    rows = np.arange(len(reference.tracks))
+    feats = (probe.embeddings / np.linalg.norm(probe.embeddings, axis=1, keepdims=True)).astype(
+        np.float32
+    )
+    for name, table in reference.tracks.side_tables.items():
+        other = tracker.tracks.side_tables[name]
+        assert len(other) == len(table)
+        np.testing.assert_array_equal(other.distance(rows, feats), table.distance(rows, feats))
+        if hasattr(table, "count"):
+            np.testing.assert_array_equal(other.count, table.count)

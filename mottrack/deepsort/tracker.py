@@ -16,6 +16,7 @@ from ..types import Detections, Tracks
 from .config import DeepSortConfig
 from .gallery import FeatureGallery
 from .preprocessing import select_detections
+from .unbounded_gallery import UnboundedGallery
 
 __all__ = ["DeepSortTracker"]
 
@@ -61,12 +62,15 @@ class DeepSortTracker(Tracker):
     def _new_store(self) -> TrackStore:
         cfg = self.config
         motion = ConstantVelocityXYAH(cfg.std_weight_position, cfg.std_weight_velocity)
-        self._gallery = FeatureGallery(cfg.nn_budget)
+        self._gallery: FeatureGallery | UnboundedGallery = (
+            UnboundedGallery() if cfg.nn_budget is None else FeatureGallery(cfg.nn_budget)
+        )
         return TrackStore(motion, "xyah", side_tables={"appearance": self._gallery})
 
     @property
-    def gallery(self) -> FeatureGallery:
-        """Appearance galleries, rows aligned with :attr:`tracks`."""
+    def gallery(self) -> FeatureGallery | UnboundedGallery:
+        """Appearance galleries, rows aligned with :attr:`tracks` (per-track arrays when
+        ``nn_budget`` is None, one ring array otherwise)."""
         return self._gallery
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
