@@ -29,7 +29,9 @@ def as_array(value: Any) -> Any:
     torch is never imported here: a tensor is recognised by its ``detach``/``cpu``/``numpy``
     methods.
     """
-    if all(hasattr(value, attr) for attr in ("detach", "cpu", "numpy")):
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
         return value.detach().cpu().numpy()
     return value
 
@@ -41,7 +43,7 @@ def _frozen(name: str, value: ArrayLike, dtype: Any, ndim: int, owner: str) -> N
     objects, booleans, complex numbers), cannot be converted, or has the wrong number of
     dimensions.
     """
-    raw = np.asarray(as_array(value)) if not isinstance(value, np.ndarray) else value
+    raw = value if isinstance(value, np.ndarray) else np.asarray(as_array(value))
     kinds = "iu" if np.dtype(dtype).kind in "iu" else "iuf"
     if raw.size and raw.dtype.kind not in kinds:
         what = "integer" if kinds == "iu" else "real"
@@ -71,8 +73,8 @@ def _check_finite(name: str, arr: NDArray[Any], owner: str) -> None:
 def _check_xyxy(arr: NDArray[np.float64], owner: str) -> None:
     if arr.shape[1:] != (4,):
         raise ValueError(f"{owner}.xyxy: expected shape (N, 4), got {arr.shape}")
-    _check_finite("xyxy", arr, owner)
-    if arr.size and np.abs(arr).max() > MAX_COORDINATE:
+    if arr.size and not np.abs(arr).max() <= MAX_COORDINATE:  # one pass; NaN fails it too
+        _check_finite("xyxy", arr, owner)
         i = int(np.flatnonzero((np.abs(arr) > MAX_COORDINATE).any(axis=1))[0])
         raise ValueError(
             f"{owner}.xyxy: expected pixel coordinates within +-{MAX_COORDINATE:g}, "
@@ -174,7 +176,15 @@ class Detections:
     @classmethod
     def from_array(cls, rows: ArrayLike) -> Detections:
         """Build from ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]`` rows."""
-        arr = _frozen("rows", rows, np.float64, np.ndim(as_array(rows)), "detections")
+        arr = as_array(rows)
+        if not isinstance(arr, np.ndarray):
+            arr = np.asarray(arr)
+        if arr.size and arr.dtype.kind not in "iuf":
+            raise ValueError(
+                f"detections: expected real numbers, got dtype {arr.dtype} "
+                f"({type(rows).__name__})"
+            )
+        arr = arr.astype(np.float64, copy=False)
         if arr.size == 0 and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 0)):
             return cls.empty()
         if arr.ndim != 2 or arr.shape[1] not in (5, 6):
