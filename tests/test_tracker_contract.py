@@ -187,3 +187,23 @@ def assert_same_state(tracker, reference, probe: Detections) -> None:
         np.testing.assert_array_equal(other.distance(rows, feats), table.distance(rows, feats))
         if hasattr(table, "count"):
             np.testing.assert_array_equal(other.count, table.count)
+
+
+@pytest.mark.parametrize("name", TRACKERS)
+def test_an_interrupt_mid_frame_changes_nothing(
+    name: str, frames: list[Detections], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C inside a frame (after the tracks were updated) rolls the frame back too."""
+    tracker, reference = create_tracker(name), create_tracker(name)
+    outputs(tracker, frames[:10])
+    outputs(reference, frames[:10])
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(tracker.tracks), "emit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tracker.update(frames[10])
+    monkeypatch.undo()
+    assert tracker.frame_count == 10
+    assert_same_state(tracker, reference, frames[10])
