@@ -178,7 +178,13 @@ class Detections:
         """Build from ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]`` rows."""
         arr = as_array(rows)
         if not isinstance(arr, np.ndarray):
-            arr = np.asarray(arr)
+            try:
+                arr = np.asarray(arr)
+            except ValueError:  # ragged nested lists
+                raise ValueError(
+                    "detections: expected an (N, 5) [x1, y1, x2, y2, score] or (N, 6) "
+                    f"[..., class] array; got {type(rows).__name__} rows of unequal lengths"
+                ) from None
         if arr.size and arr.dtype.kind not in "iuf":
             raise ValueError(
                 f"detections: expected real numbers, got dtype {arr.dtype} "
