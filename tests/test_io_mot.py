@@ -73,6 +73,15 @@ def test_read_seqinfo_bad_value_and_missing_section(tmp_path: Path) -> None:
         read_seqinfo(tmp_path / "missing.ini")
 
 
+def test_seqinfo_with_byte_order_mark_is_read_and_utf16_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "seqinfo.ini"
+    path.write_bytes(b"\xef\xbb\xbf" + SEQINFO.format(length=7).encode())
+    assert read_seqinfo(path).seq_length == 7
+    path.write_bytes(SEQINFO.format(length=7).encode("utf-16"))
+    with pytest.raises(ValueError, match=r"seqinfo\.ini: expected UTF-8 text, got UTF-16"):
+        read_seqinfo(path)
+
+
 def test_seqinfo_optional_keys_default(tmp_path: Path) -> None:
     text = SEQINFO.format(length=3).replace("imDir=img1\n", "").replace("imExt=.jpg\n", "")
     info = read_seqinfo(_write(tmp_path / "seqinfo.ini", text))
@@ -130,16 +139,16 @@ GOOD = "1,-1,10,20,30,40,0.9,-1,-1,-1"
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        ("1,-1,10,abc,30,40,0.9,-1,-1,-1", "numeric"),
+        ("1,-1,10,abc,30,40,0.9,-1,-1,-1", "column 4: expected a number, got 'abc'"),
         ("1,-1,10,20", "at least 6 columns, got 4"),
         ("1,-1,10,20,30,40,0.9", "10 columns"),
-        ("1,-1,nan,20,30,40,0.9,-1,-1,-1", "finite"),
-        ("1,-1,10,20,inf,40,0.9,-1,-1,-1", "finite"),
-        ("1.5,-1,10,20,30,40,0.9,-1,-1,-1", "frame"),
+        ("1,-1,nan,20,30,40,0.9,-1,-1,-1", "column 3: expected finite"),
+        ("1,-1,10,20,inf,40,0.9,-1,-1,-1", "column 5: expected finite"),
+        ("1.5,-1,10,20,30,40,0.9,-1,-1,-1", "column 1: expected an integer frame"),
         ("0,-1,10,20,30,40,0.9,-1,-1,-1", "frame"),
         ("2,-1,10,20,-30,40,0.9,-1,-1,-1", "width and height"),
         ("2,-1,10,20,30,-0.5,0.9,-1,-1,-1", "width and height"),
-        ("2,-1,10,,30,40,0.9,-1,-1,-1", "numeric fields, got ''"),
+        ("2,-1,10,,30,40,0.9,-1,-1,-1", "column 4: expected a number, got ''"),
     ],
 )
 def test_malformed_line_names_file_line_and_text(tmp_path: Path, bad: str, reason: str) -> None:
@@ -156,6 +165,40 @@ def test_first_error_in_file_order(tmp_path: Path) -> None:
     path = _write(tmp_path / "d.txt", f"{GOOD}\n1,-1,nan,1,1,1,1\n1,x,1,1,1,1,1\n")
     with pytest.raises(ValueError, match="line 2"):
         load_mot_txt(path)
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "det.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + f"{GOOD}\r\n{GOOD}\r\n".encode())
+    np.testing.assert_array_equal(
+        load_mot_txt(path), [[1, -1, 10, 20, 30, 40, 0.9, -1, -1, -1]] * 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("first_line", "message"),
+    [
+        (
+            b"frame,id,x,y,w,h,score\n",
+            r"line 1: column 1: expected a number, got 'frame' \(a header",
+        ),
+        (b"1;-1;10;20;30;40;0.9\n", r"line 1: column 1: expected fields separated by commas or "),
+        (b"1,-1,10,20,30,40,0.9\n\x89PNG\r\n\x1a\n", r"line 2, column 1: expected UTF-8 text"),
+        (b"1,-1,10\x0020\n", r"line 1, column 8: expected UTF-8 text, got the byte 0x00"),
+        (GOOD.encode("utf-16"), r"expected UTF-8 text, got UTF-16 \(byte order mark FF FE\)"),
+        (GOOD.encode("utf-16-le"), r"line 1, column 2: expected UTF-8 text"),
+    ],
+    ids=["header", "semicolons", "binary", "nul", "utf16", "utf16-no-bom"],
+)
+def test_unreadable_first_line_names_file_line_and_column(
+    tmp_path: Path, first_line: bytes, message: str
+) -> None:
+    path = tmp_path / "det.txt"
+    path.write_bytes(first_line)
+    with pytest.raises(ValueError, match=message) as info:
+        load_mot_txt(path, min_cols=7)
+    assert str(info.value).startswith(str(path))
+    assert "\n" not in str(info.value)
 
 
 def test_valid_file_takes_fast_path(shared_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -297,6 +340,38 @@ def test_det_frame_beyond_seq_length_names_file(tmp_path: Path) -> None:
     seq = MOTSequence(_make_seq(tmp_path / "s", "9,-1,1,1,2,2,1\n", length=5))
     with pytest.raises(ValueError, match=r"det\.txt.*1\.\.5.*got 9"):
         list(seq.frames())
+
+
+def test_gt_file_given_as_det_file_is_refused(shared_root: Path, tmp_path: Path) -> None:
+    """MOT16/17/20 gt rows have 9 columns (consider, class, visibility): column 7 is no score."""
+    gt = shared_root / "data/MOT17/train/MOT17-09-FRCNN/gt/gt.txt"
+    seq = MOTSequence(gt.parent.parent, det_file=gt)
+    with pytest.raises(ValueError, match=r"gt\.txt: expected detections .* got 9 columns"):
+        list(seq.frames())
+    det10 = _make_seq(tmp_path / "s", "1,-1,1,1,2,2,0.5,-1,-1,-1\n", length=1)
+    assert MOTSequence(det10).detections.shape == (1, 10)  # det layouts: 7 or 10 columns
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (np.array([{"a": 1}], dtype=object), r"dtype object\), which are never unpickled"),
+        (b"not an array", r"not a \.npy file"),
+    ],
+    ids=["object-dtype", "not-npy"],
+)
+def test_bad_features_file_names_file_and_expected_form(
+    tmp_path: Path, content: object, message: str
+) -> None:
+    root = _make_seq(tmp_path / "s", "", length=2)
+    path = tmp_path / "feats.npy"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        np.save(path, content)
+    with pytest.raises(ValueError, match=message) as info:
+        list(MOTSequence(root, features=path).frames())
+    assert str(info.value).startswith(f"{path}: expected a .npy float array of shape (N, 7 + D)")
 
 
 def test_sequence_missing_folder_and_files(tmp_path: Path) -> None:

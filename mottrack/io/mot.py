@@ -198,12 +198,18 @@ class MOTSequence:
 
     @property
     def detections(self) -> F64:
-        """Raw det rows, shape (N, C) with C >= 7, in file order (loaded once)."""
+        """Raw det rows, shape (N, C) with C >= 7, in file order (loaded once).
+
+        A det file of 9 columns is refused (``ValueError``): that is the MOT16/17/20 gt layout,
+        whose column 7 is the "consider" flag, not a score.
+        """
         if self._det is None:
             if self.features_path is not None:
                 self._det, self._emb = _load_features(self.features_path)
             else:
-                self._det = load_mot_txt(self.det_path, min_cols=7)
+                self._det = _check_det_layout(
+                    load_mot_txt(self.det_path, min_cols=7), self.det_path
+                )
         return self._det
 
     @property
@@ -279,15 +285,37 @@ class MOTSequence:
     __iter__ = frames
 
 
+def _check_det_layout(rows: F64, path: Path) -> F64:
+    """``rows`` unless they have the 9 columns of a MOT16/17/20 gt file (``ValueError``)."""
+    if rows.shape[1] == 9:
+        raise ValueError(
+            f"{path}: expected detections (frame, id, x, y, w, h, score[, x, y, z]: 7 or 10 "
+            "columns), got 9 columns, the MOT16/17/20 ground-truth layout (frame, id, x, y, w, "
+            "h, consider, class, visibility), whose column 7 is not a score; pass a det.txt"
+        )
+    return rows
+
+
+FEATURES_FORM = "a .npy float array of shape (N, 7 + D), D >= 1 (det row + embedding)"
+
+
 def _load_features(path: Path) -> tuple[F64, NDArray[np.floating]]:
     if not path.is_file():
         raise FileNotFoundError(f"MOTSequence: features file not found: {path}")
-    arr = np.load(path, allow_pickle=False)
+    try:  # never unpickles: object arrays and pickles are refused by NumPy itself
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        reason = " ".join(str(exc).split())
+        if reason.startswith("Object arrays"):
+            reason = "it holds Python objects (dtype object), which are never unpickled"
+        elif "allow_pickle" in reason:
+            reason = "it is not a .npy file (NumPy would unpickle it, which is never done)"
+        raise ValueError(f"{path}: expected {FEATURES_FORM}; cannot read it: {reason}") from None
+    if not isinstance(arr, np.ndarray):  # an .npz archive
+        arr.close()
+        raise ValueError(f"{path}: expected {FEATURES_FORM}, got an .npz archive")
     if arr.ndim != 2 or arr.shape[1] < 8 or arr.dtype.kind != "f":
-        raise ValueError(
-            f"{path}: expected a float array of shape (N, 7 + D) with D >= 1 "
-            f"(det row + embedding), got {arr.dtype} {arr.shape}"
-        )
+        raise ValueError(f"{path}: expected {FEATURES_FORM}, got {arr.dtype} {arr.shape}")
     rows = arr[:, :7].astype(np.float64)
     found = first_invalid_row(rows)
     if found is None and not np.isfinite(arr[:, 7:]).all():

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..types import Tracks
-from .seqinfo import PathLike, SeqInfo, atomic_write_text, write_seqinfo
+from .seqinfo import PathLike, SeqInfo, atomic_write_text, read_text_file, write_seqinfo
 
 __all__ = [
     "ResultsWriter",
@@ -34,7 +34,10 @@ RESULTS_FORMAT = "%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,-1,-1,-1"
 
 
 def first_invalid_row(rows: F64) -> tuple[int, str] | None:
-    """Return ``(row index, reason)`` of the first row that breaks the MOT row rules, or None."""
+    """Return ``(row index, reason)`` of the first row that breaks the MOT row rules, or None.
+
+    The reason names the 1-based column (``"column 3: expected a finite number, got nan"``).
+    """
     if rows.shape[0] == 0:
         return None
     finite = np.isfinite(rows).all(axis=1)
@@ -49,10 +52,13 @@ def first_invalid_row(rows: F64) -> tuple[int, str] | None:
         return None
     i = int(np.argmax(bad))
     if not finite[i]:
-        return i, "expected finite numbers, got NaN or infinity"
+        j = int(np.argmin(np.isfinite(rows[i])))
+        return i, f"column {j + 1}: expected finite numbers, got {rows[i, j]:g}"
     if bad_frame[i]:
-        return i, f"expected an integer frame number >= 1, got {frame[i]:g}"
-    return i, f"expected width and height >= 0, got w={rows[i, 4]:g}, h={rows[i, 5]:g}"
+        return i, f"column 1: expected an integer frame number >= 1, got {frame[i]:g}"
+    return i, (
+        f"columns 5-6: expected width and height >= 0, got w={rows[i, 4]:g}, h={rows[i, 5]:g}"
+    )
 
 
 def _split_fields(line: str) -> list[str]:
@@ -64,6 +70,18 @@ def _split_fields(line: str) -> list[str]:
     return line.split()
 
 
+def _field_problem(fields: list[str], first_line: bool) -> str:
+    """Why a line's fields are not all numbers: the column, and a hint for common layouts."""
+    k = next(i for i, f in enumerate(fields) if not _is_float(f))
+    bad = fields[k]
+    if ";" in bad:
+        return f"column {k + 1}: expected fields separated by commas or whitespace, got ';'"
+    problem = f"column {k + 1}: expected a number, got {bad[:40]!r}"
+    if first_line and any(c.isalpha() for c in bad):
+        problem += " (a header row? MOTChallenge text files have none)"
+    return problem
+
+
 def _scan(text: str, source: Path, min_cols: int) -> F64:
     """Parse line by line; raise ``ValueError`` naming the first offending line."""
     values: list[list[float]] = []
@@ -71,7 +89,9 @@ def _scan(text: str, source: Path, min_cols: int) -> F64:
     ncols = 0
 
     def check_so_far() -> None:
-        found = first_invalid_row(np.array(values, dtype=np.float64).reshape(len(values), -1))
+        if not values:
+            return
+        found = first_invalid_row(np.array(values, dtype=np.float64))
         if found is not None:
             i, reason = found
             line = text.split("\n")[linenos[i] - 1].strip()
@@ -83,20 +103,17 @@ def _scan(text: str, source: Path, min_cols: int) -> F64:
             continue
         fields = _split_fields(line)
         problem = ""
-        try:
-            row = [float(f) for f in fields]
-        except ValueError:
-            bad = next(f for f in fields if not _is_float(f))
-            problem = f"expected numeric fields, got {bad!r}"
-        if not problem and len(row) < min_cols:
-            problem = f"expected at least {min_cols} columns, got {len(row)}"
-        if not problem and ncols and len(row) != ncols:
-            problem = f"expected {ncols} columns (as on line {linenos[0]}), got {len(row)}"
+        if not all(_is_float(f) for f in fields):
+            problem = _field_problem(fields, first_line=not values)
+        elif len(fields) < min_cols:
+            problem = f"expected at least {min_cols} columns, got {len(fields)}"
+        elif ncols and len(fields) != ncols:
+            problem = f"expected {ncols} columns (as on line {linenos[0]}), got {len(fields)}"
         if problem:
             check_so_far()
             raise ValueError(f"{source}, line {lineno}: {problem}: {line[:120]!r}")
-        ncols = ncols or len(row)
-        values.append(row)
+        ncols = ncols or len(fields)
+        values.append([float(f) for f in fields])
         linenos.append(lineno)
     check_so_far()
     if not values:
@@ -118,7 +135,8 @@ def load_mot_txt(path: PathLike, min_cols: int = 6) -> F64:
     Parameters
     ----------
     path : str or os.PathLike
-        The file. Comma or whitespace separated, LF or CRLF line endings; blank lines skipped.
+        The file: UTF-8 text (a leading byte order mark is dropped), comma or whitespace
+        separated, LF or CRLF line endings; blank lines skipped.
     min_cols : int, default 6
         Minimum number of columns every line must have.
 
@@ -132,16 +150,18 @@ def load_mot_txt(path: PathLike, min_cols: int = 6) -> F64:
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        Naming the file, the 1-based line number and the line, for a non-numeric field, too few
-        (or a changing number of) columns, NaN/inf, a frame number that is not an integer >= 1,
-        or a negative width/height (columns 5 and 6).
+        Naming the file, the 1-based line number and the line, for a non-numeric field (with
+        its column; a header row and ``;`` separators are named as such), too few (or a
+        changing number of) columns, NaN/inf, a frame number that is not an integer >= 1, or a
+        negative width/height (columns 5 and 6); naming the file (and the line and column) for
+        text that is not UTF-8: UTF-16, a binary file.
     """
     if isinstance(min_cols, bool) or not isinstance(min_cols, (int, np.integer)) or min_cols < 1:
         raise ValueError(f"load_mot_txt: min_cols must be an integer >= 1, got {min_cols!r}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_mot_txt: file not found: {path}")
-    text = path.read_text(encoding="utf-8", errors="replace")  # universal newlines: CRLF -> LF
+    text = read_text_file(path)  # universal newlines: CRLF -> LF
     stripped = text.strip()
     if not stripped:
         return np.zeros((0, int(min_cols)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import configparser
 import os
 import tempfile
@@ -10,7 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PathLike", "SeqInfo", "atomic_write_text", "read_seqinfo", "write_seqinfo"]
+__all__ = [
+    "PathLike",
+    "SeqInfo",
+    "atomic_write_text",
+    "read_seqinfo",
+    "read_text_file",
+    "write_seqinfo",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -57,17 +65,18 @@ _SEQINFO_KEYS = {  # SeqInfo field -> (ini key, converter, required)
 
 
 def read_seqinfo(path: PathLike) -> SeqInfo:
-    """Read a ``seqinfo.ini`` file.
+    """Read a ``seqinfo.ini`` file (UTF-8, a leading byte order mark accepted).
 
     Raises ``FileNotFoundError`` if it is absent and ``ValueError`` naming the file and the key
-    when the ``[Sequence]`` section or a required key is missing or malformed.
+    when the ``[Sequence]`` section or a required key is missing or malformed, or naming the file
+    and the line when it is not UTF-8 text (see :func:`read_text_file`).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_seqinfo: file not found: {path}")
     parser = configparser.ConfigParser()
     try:
-        parser.read_string(path.read_text(encoding="utf-8", errors="replace"), source=str(path))
+        parser.read_string(read_text_file(path), source=str(path))
     except configparser.Error as exc:
         raise ValueError(f"{path}: expected an ini file with a [Sequence] section: {exc}") from None
     if not parser.has_section("Sequence"):
@@ -117,3 +126,59 @@ def atomic_write_text(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+_WIDE_BOMS = (  # checked in this order: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in bytes) of ``data[offset]``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def read_text_file(path: Path) -> str:
+    """The text of a UTF-8 (or ASCII) file, a leading UTF-8 byte order mark dropped.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An existing file.
+
+    Returns
+    -------
+    str
+        The text with universal newlines (CRLF and CR read as LF).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, for UTF-16/UTF-32 text (byte order mark), and naming the file, the line
+        and the column, for a NUL byte (UTF-16 without a mark, or a binary file) or bytes that are
+        not UTF-8.
+    """
+    data = path.read_bytes()
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise ValueError(
+                f"{path}: expected UTF-8 text, got {encoding} (byte order mark "
+                f"{bom.hex(' ').upper()}); save the file as UTF-8"
+            )
+    nul = data.find(b"\0")
+    try:
+        if nul >= 0:
+            raise UnicodeDecodeError("utf-8", data, nul, nul + 1, "NUL byte")
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _line_and_column(data, exc.start)
+        raise ValueError(
+            f"{path}, line {line}, column {column}: expected UTF-8 text, got the byte "
+            f"0x{data[exc.start]:02x} (a binary file, or text in another encoding such as "
+            "UTF-16: save it as UTF-8)"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
