@@ -1,4 +1,10 @@
-"""The ``mottrack`` command: ``demo``, ``track``, ``eval``, ``train reid|fairmot``, ``convert``."""
+"""The ``mottrack`` command: ``demo``, ``track``, ``eval``, ``train reid|fairmot``, ``convert``.
+
+A user's mistake is one line on standard error and exit status 2, never a traceback: bad
+options are refused by the parser, bad files and unwritable outputs before the work starts
+(output paths by :mod:`mottrack.io.outputs`), and a results file that cannot be written at the
+end is saved to the temporary folder instead (the message says where). Ctrl-C exits with 130.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .cli_tools import add_convert, add_train
+from . import __version__
+from .cli_tools import add_convert, add_train, device_arg, int_at_least
+from .io.outputs import SavedElsewhere, check_output_dir, check_output_file, save_with_fallback
 from .registry import get_tracker_class, list_trackers
 
 __all__ = ["main", "parse_params"]
@@ -62,6 +70,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     det = Path(args.det)
     if not det.is_file():
         raise FileNotFoundError(f"--det: file not found: {det}")
+    out = check_output_file(args.out, "--out")
     # A det file inside a MOTChallenge folder (<seq>/det/det.txt) picks up its seqinfo.ini.
     root = det.parent.parent if det.parent.name == "det" else det.parent
     features = None if args.features is None else Path(args.features).resolve()
@@ -80,10 +89,10 @@ def _cmd_track(args: argparse.Namespace) -> int:
         frames = ((f, d, seq.read_image(f)) for f, d in seq.frames())
     pipeline = Pipeline(tracker, embedder=embedder)
     run = track_frames(pipeline, frames, progress=not args.quiet, total=len(seq))
-    write_results(args.out, run.rows)
+    save_with_fallback(out, lambda path: write_results(path, run.rows), "--out")
     print(
         f"{seq.name}: {run.num_frames} frames, {len(run.rows)} result rows, "
-        f"{run.fps:.0f} frames/s (tracker only) -> {args.out}"
+        f"{run.fps:.0f} frames/s (tracker only) -> {out}"
     )
     return 0
 
@@ -97,11 +106,14 @@ def _embedder(args: argparse.Namespace) -> Any:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .eval import evaluate
+    from .io.seqinfo import atomic_write_text
 
+    json_path = None if args.json is None else check_output_file(args.json, "--json")
     result = evaluate(args.gt_root, args.results, benchmark=args.benchmark, split=args.split)
     print(result.table())
-    if args.json:
-        Path(args.json).write_text(json.dumps(result.to_dict(), indent=1))
+    if json_path is not None:
+        text = json.dumps(result.to_dict(), indent=1)
+        save_with_fallback(json_path, lambda path: atomic_write_text(path, text), "--json")
     return 0
 
 
@@ -113,6 +125,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .pipeline import Pipeline, track_frames
     from .registry import create_tracker
 
+    out = None if args.out is None else check_output_dir(args.out, "--out")
     seq = generate(num_frames=args.frames, num_objects=args.objects, seed=args.seed)
     tracker = create_tracker(args.tracker)
     pipeline = Pipeline(tracker)
@@ -123,30 +136,47 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     elif args.tracker == "fairmot":  # association only: simulated re-ID features
         frames = seq.frames(seq.feature_vectors())
     run = track_frames(pipeline, frames, progress=not args.quiet, total=args.frames)
+
+    def write(folder: Path) -> None:
+        seq.write(folder / "gt")
+        write_results(folder / "results" / f"{seq.name}.txt", run.rows)
+
+    failure: SavedElsewhere | None = None
     with tempfile.TemporaryDirectory(prefix="mottrack-demo-") as tmp:
-        out = Path(args.out) if args.out else Path(tmp)
-        root = seq.write(out / "gt")
-        write_results(out / "results" / f"{seq.name}.txt", run.rows)
-        result = evaluate(root.parent, out / "results", benchmark="MOT17")
+        folder = Path(tmp) if out is None else out
+        try:
+            save_with_fallback(folder, write, "--out", folder=True)
+        except SavedElsewhere as exc:  # evaluate the copy, then report where it is
+            if exc.fallback is None:
+                raise
+            failure, folder = exc, exc.fallback
+        result = evaluate(folder / "gt", folder / "results", benchmark="MOT17")
         print(f"Synthetic sequence {seq.name}: {args.frames} frames, ~{args.objects} objects")
         print(f"Tracker: {tracker!r}")
         print(result.table())
         print(f"Tracker speed: {run.fps:.0f} frames/s ({run.num_frames} frames, tracker only)")
-        if args.out:
+        if out is not None and failure is None:
             print(f"Sequence and results written under {out}")
+    if failure is not None:
+        raise failure
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mottrack`` command."""
-    parser = argparse.ArgumentParser(prog="mottrack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="mottrack", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"mottrack {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="track and evaluate a generated synthetic sequence")
     demo.add_argument("--tracker", default="sort", choices=("sort", "deepsort", "fairmot"))
-    demo.add_argument("--frames", type=int, default=300, help="sequence length (default 300)")
-    demo.add_argument("--objects", type=int, default=15, help="objects per frame (default 15)")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument(
+        "--frames", type=int_at_least(1), default=300, help="sequence length (default 300)"
+    )
+    demo.add_argument(
+        "--objects", type=int_at_least(1), default=15, help="objects per frame (default 15)"
+    )
+    demo.add_argument("--seed", type=int_at_least(0), default=0, help="scene seed (default 0)")
     demo.add_argument("--out", help="keep the sequence and results in this folder")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_cmd_demo)
@@ -173,7 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="crop embedder for --images (default histogram; cnn needs --embedder-weights)",
     )
     track.add_argument("--embedder-weights", help="checkpoint of the cnn embedder")
-    track.add_argument("--device", default="cpu", help="torch device of the cnn embedder")
+    track.add_argument(
+        "--device",
+        type=device_arg(),
+        default="cpu",
+        help="torch device of the cnn embedder: cpu, cuda, cuda:N or mps (default cpu)",
+    )
     track.add_argument("--quiet", action="store_true", help="no progress bar")
     track.set_defaults(func=_cmd_track)
 
@@ -191,14 +226,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mottrack`` console script."""
+    """Entry point of the ``mottrack`` console script.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success; 2 after a one-line error (a bad value or file, an output that cannot be
+        written: ``ValueError``, ``TypeError``, ``OSError``); 130 after Ctrl-C. Bad options
+        exit with status 2 from the parser (``SystemExit``).
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    name = "mottrack"
     try:
+        args = parser.parse_args(argv)
+        words = (args.command, getattr(args, "network", None), getattr(args, "source", None))
+        name = " ".join([name, *(word for word in words if word)])
         return int(args.func(args))
-    except (ValueError, FileNotFoundError, TypeError) as exc:
-        print(f"mottrack {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, OSError) as exc:
+        lines = [line.strip() for line in str(exc).splitlines()]  # one line, paths kept whole
+        message = " ".join(line for line in lines if line) or type(exc).__name__
+        print(f"{name}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

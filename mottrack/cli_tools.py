@@ -5,8 +5,44 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
+from collections.abc import Callable
 from typing import Any
+
+from .io.outputs import check_output_dir
+
+__all__ = ["add_convert", "add_train", "device_arg", "int_at_least"]
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer ``>= minimum`` (the parser names the option)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}, got {text!r}"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def device_arg(auto: bool = False) -> Callable[[str], str]:
+    """An argparse ``type``: a torch device name (``cpu``, ``cuda``, ``cuda:N``, ``mps``; with
+    ``auto=True`` also ``auto``), checked before any work (availability is checked later)."""
+    names = ("auto", "cpu", "cuda", "cuda:N") if auto else ("cpu", "cuda", "cuda:N", "mps")
+
+    def parse(text: str) -> str:
+        if text in names or ("cuda:N" in names and re.fullmatch(r"cuda:\d+", text)):
+            return text
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}")
+
+    return parse
 
 
 def _torch_module(name: str, command: str) -> Any:
@@ -22,6 +58,7 @@ def _torch_module(name: str, command: str) -> Any:
 
 
 def _cmd_train_reid(args: argparse.Namespace) -> int:
+    check_output_dir(args.out, "--out")
     module = _torch_module("mottrack.deepsort.train", "reid")
     if module is None:
         return 2
@@ -50,15 +87,17 @@ def _cmd_train_reid(args: argparse.Namespace) -> int:
 
 
 def _cmd_train_fairmot(args: argparse.Namespace) -> int:
+    check_output_dir(args.out, "--out")
     module = _torch_module("mottrack.fairmot.train", "fairmot")
     if module is None:
         return 2
-    options = {
+    given = {  # the options on the command line; the others are the config's (or checkpoint's)
+        "epochs": args.epochs,
         "batch_size": args.batch_size,
         "lr": args.lr,
         "scale_lr_with_batch": args.scale_lr_with_batch,
-        "lr_step": tuple(args.lr_step),
-        "input_size": tuple(args.input_size),
+        "lr_step": None if args.lr_step is None else tuple(args.lr_step),
+        "input_size": None if args.input_size is None else tuple(args.input_size),
         "arch": args.arch,
         "seed": args.seed,
         "num_workers": args.workers,
@@ -66,10 +105,7 @@ def _cmd_train_fairmot(args: argparse.Namespace) -> int:
         "grad_clip": args.grad_clip,
         "max_steps": args.max_steps,
     }
-    if args.resume:  # the checkpoint's options hold; only the epoch total may grow
-        options = {}
-    if args.epochs is not None:  # otherwise FairMOTTrainConfig's (or the checkpoint's)
-        options["epochs"] = args.epochs
+    options = {key: value for key, value in given.items() if value is not None}
     result = module.train_fairmot(
         args.data,
         args.out,
@@ -89,30 +125,44 @@ def _cmd_train_fairmot(args: argparse.Namespace) -> int:
 
 def _add_train_fairmot(what: Any) -> None:
     fm = what.add_parser(
-        "fairmot", help="train the FairMOT network (needs torch; torchrun for DDP)"
+        "fairmot",
+        help="train the FairMOT network (needs torch; torchrun for DDP)",
+        epilog="With --resume the checkpoint's options hold: --epochs, --max-steps, --workers "
+        "and --amp are applied; any other option given must equal the checkpoint's (an error "
+        "names those that differ), and the data must have the checkpoint's identity count.",
     )
     fm.add_argument("--data", required=True, help="data config JSON (FairMOT's layout)")
     fm.add_argument("--out", required=True, metavar="DIR", help="checkpoints and log.csv")
-    fm.add_argument("--epochs", type=int, default=None, help="total epochs (default 30)")
-    fm.add_argument("--batch-size", type=int, default=12, help="images per process (default 12)")
-    fm.add_argument(
-        "--lr", type=float, default=1e-4, help="Adam learning rate, as given (default 1e-4)"
-    )
+    positive = int_at_least(1)
+    fm.add_argument("--epochs", type=positive, help="total epochs (default 30)")
+    fm.add_argument("--batch-size", type=positive, help="images per process (default 12)")
+    fm.add_argument("--lr", type=float, help="Adam learning rate, as given (default 1e-4)")
     fm.add_argument(
         "--scale-lr-with-batch",
         action="store_true",
+        default=None,
         help="multiply --lr by global batch / 12 (not FairMOT's recipe, which uses it as given)",
     )
-    fm.add_argument("--lr-step", type=int, nargs="+", default=[20], help="decay epochs (20)")
-    fm.add_argument("--input-size", type=int, nargs=2, default=(1088, 608), metavar=("W", "H"))
-    fm.add_argument("--arch", default="dla34", choices=("dla34", "tiny", "dla34_tiny"))
-    fm.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    fm.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"))
-    fm.add_argument("--grad-clip", type=float, default=None, help="max gradient norm")
-    fm.add_argument("--workers", type=int, default=0, help="DataLoader workers (default 0)")
-    fm.add_argument("--seed", type=int, default=0)
-    fm.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
-    fm.add_argument("--resume", metavar="CKPT", help="continue exactly from this checkpoint")
+    fm.add_argument("--lr-step", type=positive, nargs="+", help="decay epochs (default 20)")
+    fm.add_argument(
+        "--input-size", type=positive, nargs=2, metavar=("W", "H"), help="(default 1088 608)"
+    )
+    fm.add_argument(
+        "--arch", choices=("dla34", "tiny", "dla34_tiny"), help="network (default dla34)"
+    )
+    fm.add_argument(
+        "--device", type=device_arg(auto=True), default="auto", help="auto, cpu, cuda or cuda:N"
+    )
+    fm.add_argument(
+        "--amp", choices=("auto", "bf16", "fp16", "off"), help="mixed precision (default auto)"
+    )
+    fm.add_argument("--grad-clip", type=float, help="max gradient norm (default none)")
+    fm.add_argument("--workers", type=int_at_least(0), help="DataLoader workers (default 0)")
+    fm.add_argument("--seed", type=int_at_least(0), help="(default 0)")
+    fm.add_argument("--max-steps", type=positive, help="stop after this many steps in total")
+    fm.add_argument(
+        "--resume", metavar="CKPT", help="continue exactly from this checkpoint (see below)"
+    )
     fm.add_argument("--weights", metavar="CKPT", help="initial weights (e.g. fairmot_dla34.pth)")
     fm.add_argument("--quiet", action="store_true", help="no progress bar")
     fm.set_defaults(func=_cmd_train_fairmot)
@@ -133,13 +183,19 @@ def add_train(sub: Any) -> None:
         help="sequence folders (seqinfo.ini, gt/gt.txt, img1/) or roots of them",
     )
     reid.add_argument("--out", required=True, metavar="DIR", help="checkpoint and loss log folder")
-    reid.add_argument("--epochs", type=int, default=10, help="total epochs (default 10)")
-    reid.add_argument("--batch-size", type=int, default=64, help="crops per step (default 64)")
+    reid.add_argument(
+        "--epochs", type=int_at_least(1), default=10, help="total epochs (default 10)"
+    )
+    reid.add_argument(
+        "--batch-size", type=int_at_least(2), default=64, help="crops per step (default 64)"
+    )
     reid.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
     reid.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     reid.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
-    reid.add_argument("--seed", type=int, default=0)
-    reid.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
+    reid.add_argument("--seed", type=int_at_least(0), default=0, help="(default 0)")
+    reid.add_argument(
+        "--max-steps", type=int_at_least(1), help="stop after this many steps in total"
+    )
     reid.add_argument(
         "--input-size",
         type=int,
@@ -163,6 +219,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     from .fairmot.data.convert import convert_mot
     from .fairmot.data.video import convert_video
 
+    check_output_dir(args.out, "--out")
     if args.source == "mot":
         result = convert_mot(
             args.seq, args.out, name=args.name or "mot", link=args.link, gt_format=args.gt_format
@@ -200,7 +257,11 @@ def add_convert(sub: Any) -> None:
     video.add_argument("--gt", required=True, metavar="FILE", help="gt.txt (MOT15 or MOT16/17)")
     video.add_argument("--scale", type=float, default=1.0, help="gt box scale (default 1)")
     video.add_argument(
-        "--frames", type=int, nargs=2, metavar=("A", "B"), help="first and last frame (1-based)"
+        "--frames",
+        type=int_at_least(1),
+        nargs=2,
+        metavar=("A", "B"),
+        help="first and last frame (1-based)",
     )
     for parser in (mot, video):
         parser.add_argument("--out", required=True, metavar="DIR", help="output root")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import subprocess
 import sys
+import sysconfig
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mottrack.cli import main, parse_params
+from mottrack.datasets import generate
 from mottrack.io import load_mot_txt
+from mottrack.registry import create_tracker
 
 
 def test_demo_prints_metrics_and_speed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -20,17 +24,40 @@ def test_demo_prints_metrics_and_speed(capsys: pytest.CaptureFixture[str], tmp_p
     )
     out = capsys.readouterr().out
     assert "HOTA" in out and "MOTA" in out and "IDF1" in out
-    assert "frames/s" in out
-    combined = next(line for line in out.splitlines() if line.startswith("COMBINED"))
-    hota = float(combined.split()[1])
+    assert "frames/s (80 frames, tracker only)" in out
+    header = next(line for line in out.splitlines() if line.startswith("sequence")).split()
+    combined = next(line for line in out.splitlines() if line.startswith("COMBINED")).split()
+    hota = float(combined[header.index("HOTA")])
     assert 20.0 < hota <= 100.0  # SORT on a clean synthetic scene tracks something sensible
-    assert list((tmp_path / "results").glob("*.txt"))
+    # Every frame's output was written and evaluated: the same rows as SORT run directly.
+    seq = generate(num_frames=80, num_objects=6, seed=0)
+    tracker = create_tracker("sort")
+    expected = np.concatenate([tracker.update(dets).to_mot(f) for f, dets in seq.frames()])
+    written = load_mot_txt(tmp_path / "results" / f"{seq.name}.txt")
+    assert written.shape[0] == expected.shape[0] == int(combined[header.index("Dets")])
+    order = np.lexsort((expected[:, 1], expected[:, 0]))
+    np.testing.assert_allclose(written[:, :6], expected[order, :6], atol=0.006)
 
 
-def test_console_script_is_installed() -> None:
-    exe = shutil.which("mottrack")
-    assert exe is not None, "pip install -e . installs the mottrack console script"
-    proc = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True)
+def _console_script(name: str) -> Path:
+    """The installed console script ``name``, found through the package metadata and the
+    interpreter's scripts folder (not through PATH)."""
+    entry = [ep for ep in entry_points(group="console_scripts") if ep.name == name]
+    assert [ep.value for ep in entry] == ["mottrack.cli:main"], entry
+    exe = name + (".exe" if os.name == "nt" else "")
+    folders = [Path(sysconfig.get_path("scripts")), Path(sys.executable).parent]
+    user_scheme = f"{os.name}_user"
+    if user_scheme in sysconfig.get_scheme_names():
+        folders.append(Path(sysconfig.get_path("scripts", user_scheme)))
+    found = [folder / exe for folder in folders if (folder / exe).is_file()]
+    assert found, f"pip install -e . installs the {name} console script in one of {folders}"
+    return found[0]
+
+
+def test_console_script_is_installed_and_runs_without_path() -> None:
+    exe = _console_script("mottrack")
+    env = {**os.environ, "PATH": os.defpath}  # the environment's bin/ need not be on PATH
+    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True, env=env)
     for command in ("demo", "track", "eval"):
         assert command in proc.stdout
 

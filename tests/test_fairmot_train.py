@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ from mottrack.fairmot.checkpoint import read_state_dict
 from mottrack.fairmot.model import build_model
 from mottrack.fairmot.train import train_fairmot
 from mottrack.fairmot.train_config import FairMOTTrainConfig
+from mottrack.io.outputs import SavedElsewhere
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TINY = {"arch": "dla34_tiny", "input_size": (160, 96), "batch_size": 4, "device": "cpu"}
@@ -125,6 +127,69 @@ def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     torch.save({"epoch": 1, "state_dict": {"w": torch.zeros(1)}}, bad)  # not ours
     with pytest.raises(ValueError, match="not a checkpoint of this trainer"):
         train_fairmot(tmp_path / "none.json", tmp_path, resume=bad, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def one_step(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The checkpoint of a one-step run (tiny network, batch 4, 160x96)."""
+    out = tmp_path_factory.mktemp("one_step")
+    return train_fairmot(data, out, epochs=2, max_steps=1, progress=False, **TINY).checkpoint
+
+
+def test_resume_refuses_other_options_and_applies_the_resumable_ones(
+    data: Path, one_step: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["train", "fairmot", "--data", str(data), "--out", str(tmp_path), "--quiet"]
+    argv += ["--resume", str(one_step), "--device", "cpu"]
+    changed = ["--batch-size", "8", "--lr", "1e-3", "--arch", "dla34", "--input-size", "320", "192"]
+    assert main([*argv, *changed]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot change" in err
+    for option in ("arch='dla34'", "batch_size=8", "input_size=(320, 192)", "lr=0.001"):
+        assert option in err
+    assert not (tmp_path / "model_last.pth").exists()  # refused before training
+    # The checkpoint's own values (arch under its short name) are accepted; max_steps applies.
+    same = ["--batch-size", "4", "--arch", "tiny", "--input-size", "160", "96"]
+    assert main([*argv, *same, "--max-steps", "3"]) == 0
+    _, extra = read_state_dict(tmp_path / "model_last.pth")
+    assert extra["mottrack"]["step"] == 3 and extra["mottrack"]["config"]["max_steps"] == 3
+    with pytest.raises(ValueError, match="weights: not with resume"):
+        train_fairmot(data, tmp_path, resume=one_step, weights=one_step, device="cpu")
+
+
+def test_resume_on_data_with_another_identity_count_is_refused(
+    one_step: Path, tmp_path: Path
+) -> None:
+    conv = build_synthetic_jde(
+        tmp_path / "other", seed=0, num_frames=8, num_objects=3, width=320, height=192
+    )
+    with pytest.raises(ValueError, match=r"trained on data with \d+ identities, this data has"):
+        train_fairmot(
+            conv.data_config, tmp_path / "run", resume=one_step, progress=False, device="cpu"
+        )
+
+
+def test_checkpoint_survives_a_failed_write(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "full"
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        if Path(dst).parent == out:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    failed = r"checkpoint: could not write .*model_last\.pth \(No space left on device\); "
+    with pytest.raises(SavedElsewhere, match=failed) as info:
+        train_fairmot(data, out, epochs=1, max_steps=1, progress=False, **TINY)
+    fallback = info.value.fallback
+    assert fallback is not None and fallback.parent == tmp_path
+    assert str(fallback) in str(info.value)
+    _, extra = read_state_dict(fallback)
+    assert extra["mottrack"]["step"] == 1  # the finished step was kept
 
 
 def test_gradient_clipping_clips(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import errno
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from mottrack.deepsort.cnn import CNNEmbedder, CosineMetricNet
 from mottrack.deepsort.embedder import extract_crops
 from mottrack.deepsort.reid_data import collect_identity_crops, find_sequences, select_gt_rows
 from mottrack.deepsort.train import ReIDTrainConfig, augment, train_reid
+from mottrack.io.outputs import SavedElsewhere
 
 SIZE = (64, 32)  # a 4x cheaper input than the paper's 128x64 keeps these tests fast on a CPU
 SCENE = dict(width=320, height=240, height_range=(60.0, 120.0), mean_lifetime=float("inf"))
@@ -138,6 +141,30 @@ def test_max_steps_stops_mid_epoch_and_resume_rejects_other_data(
         )
 
 
+def test_checkpoint_survives_a_failed_write(
+    scene: tuple[SyntheticSequence, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, root = scene
+    out = tmp_path / "full"
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        if Path(dst).parent == out:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    options = dict(batch_size=16, progress=False, input_size=SIZE, max_crops_per_identity=8)
+    failed = r"checkpoint: could not write .*checkpoint\.pt \(No space left on device\); "
+    with pytest.raises(SavedElsewhere, match=failed) as info:
+        train_reid(root, out, epochs=1, max_steps=2, **options)
+    fallback = info.value.fallback
+    assert fallback is not None and fallback.parent == tmp_path
+    assert str(fallback) in str(info.value)
+    assert torch.load(fallback, weights_only=True)["step"] == 2  # the finished steps were kept
+
+
 def test_identity_crops_span_sequences(
     scene: tuple[SyntheticSequence, Path], tmp_path: Path
 ) -> None:
@@ -224,8 +251,10 @@ def test_cli_train_reid(
     assert main(["train", "reid", "--data", str(tmp_path / "nope"), "--out", str(out)]) == 2
     assert "folder not found" in capsys.readouterr().err
     bad = ["train", "reid", "--data", str(root), "--out", str(out), "--epochs", "0"]
-    assert main(bad) == 2
-    assert "epochs" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # refused by the parser, before any work
+        main(bad)
+    assert info.value.code == 2
+    assert "argument --epochs: expected an integer >= 1, got 0" in capsys.readouterr().err
 
 
 def test_numpy_numbers_in_the_config_are_stored_as_plain_python_numbers() -> None:

@@ -10,7 +10,8 @@ replicated).
 Determinism: epoch ``e`` draws its batch order, augmentation and dropout from seeds derived from
 ``(seed, e)`` (this seeds torch's global RNG), so one run and a run stopped after some epochs and
 resumed give the same losses on the same device. Checkpoints (:mod:`~mottrack.deepsort.checkpoint`)
-are written atomically after every epoch and at the end to ``<out_dir>/checkpoint.pt``; a run
+are written atomically after every epoch and at the end to ``<out_dir>/checkpoint.pt`` (when that
+write fails, e.g. on a full disk, to the temporary folder, and the ``OSError`` says where); a run
 stopped by ``max_steps`` in the middle of an epoch records that epoch as not done, and resuming
 repeats it. Every step is appended to ``<out_dir>/losses.csv``.
 """
@@ -31,6 +32,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .._torchutil import resolve_device
+from ..io.outputs import save_with_fallback
 from ..io.seqinfo import PathLike
 from .checkpoint import load_weights, read_checkpoint, save_checkpoint
 from .cnn import CosineMetricNet, CosineSoftmax, crops_to_tensor
@@ -205,7 +207,7 @@ def _save(
     ckpt = {name: module.state_dict() for name, module in modules.items()}
     ckpt |= {"epoch": epoch, "step": step, "input_size": list(config.input_size)}
     ckpt |= {"identities": list(data.identities), "config": dataclasses.asdict(config)}
-    save_checkpoint(ckpt, path)
+    save_with_fallback(path, lambda target: save_checkpoint(ckpt, target), "checkpoint")
 
 
 @dataclass

@@ -13,7 +13,8 @@ Rank 0 writes, under ``out``:
 - ``model_last.pth`` after every epoch (atomically: a crash never leaves a torn file), in the
   official layout ``{'epoch', 'state_dict', 'optimizer'}`` (with the unused ``base.fc`` keys, so
   FairMOT's own code loads it) plus ``loss``, ``scheduler``, ``step`` and ``config`` for an exact
-  ``resume``; an interrupted run loses at most the current epoch;
+  ``resume``; an interrupted run loses at most the current epoch, and a write that fails (a full
+  disk) puts the checkpoint in the temporary folder and raises an ``OSError`` saying where;
 - ``log.csv``: one row per step (losses, learning rate, images/s), appended on resume;
 - ``rank<r>.json`` (every rank): steps, final loss and a digest of the weights.
 """
@@ -33,10 +34,11 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
+from ..io.outputs import save_with_fallback
 from .checkpoint import load_checkpoint, read_state_dict, save_checkpoint
 from .losses import FairMOTLoss
-from .model import build_model
-from .train_config import FairMOTTrainConfig
+from .model import ARCHS, build_model
+from .train_config import RESUMABLE, FairMOTTrainConfig
 from .train_utils import NetWithLoss, StepLog, TrainStep, amp_dtype, process_group, weights_digest
 
 __all__ = ["FairMOTTrainResult", "train_fairmot"]
@@ -106,26 +108,35 @@ def train_fairmot(
         ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     resume : path, optional
         A checkpoint of this trainer: model, loss, optimizer, scheduler, epoch and step
-        continue from it (its config is used; ``overrides`` may only raise ``epochs``).
+        continue from it. Its config is used: ``overrides`` of the options in
+        :data:`~.train_config.RESUMABLE` (``epochs``, ``max_steps``, ``num_workers``, ``amp``,
+        ``channels_last``) are applied, any other must equal the checkpoint's; the data must
+        have the checkpoint's number of identities.
     weights : path, optional
-        Initial network weights (e.g. an official FairMOT checkpoint to fine-tune).
+        Initial network weights (e.g. an official FairMOT checkpoint to fine-tune); not with
+        ``resume``.
     progress : bool
         Show a progress bar on rank 0.
 
     Returns
     -------
     FairMOTTrainResult
+
+    Raises
+    ------
+    ValueError
+        For bad options, ``resume`` with ``weights``, a resumed run given other values of
+        options that are not resumable (naming them), or data with another identity count than
+        the resumed checkpoint's.
     """
     state: dict[str, Any] = {}
     if resume is not None:
+        if weights is not None:
+            raise ValueError("weights: not with resume (the checkpoint holds the weights)")
         _, state = read_state_dict(resume)  # clear errors for a missing or corrupt file
         if "mottrack" not in state:
             raise ValueError(f"resume: {resume} is not a checkpoint of this trainer (no config)")
-        saved = dict(state["mottrack"]["config"])
-        saved["lr_step"], saved["input_size"] = tuple(saved["lr_step"]), tuple(saved["input_size"])
-        if "scale_lr_with_batch" not in saved:  # written before the option: lr None = scaled
-            saved["scale_lr_with_batch"] = saved.get("lr") is None
-        config = FairMOTTrainConfig(**{**saved, **overrides})
+        config = _resumed_config(state["mottrack"]["config"], overrides, resume)
     elif config is None:
         config = FairMOTTrainConfig(**overrides)
     cfg = config
@@ -134,6 +145,8 @@ def train_fairmot(
         torch.manual_seed(cfg.seed)
         dataset = _make_dataset(data, cfg)
         num_ids = int(dataset.nID)
+        if state:
+            _check_identities(state, num_ids, resume)
         heads = {"hm": 1, "wh": 4, "id": cfg.reid_dim, "reg": 2}
         model = build_model(cfg.arch, heads, weights=weights)
         crit = FairMOTLoss(num_ids, emb_dim=cfg.reid_dim)
@@ -244,6 +257,46 @@ def train_fairmot(
         )
 
 
+def _resumed_config(
+    saved: dict[str, Any], overrides: dict[str, Any], resume: str | os.PathLike[str]
+) -> FairMOTTrainConfig:
+    """The checkpoint's config with the resumable ``overrides`` applied; a ``ValueError`` names
+    every other override whose value differs from the checkpoint's."""
+    saved = dict(saved)
+    saved["lr_step"], saved["input_size"] = tuple(saved["lr_step"]), tuple(saved["input_size"])
+    if "scale_lr_with_batch" not in saved:  # written before the option: lr None = scaled
+        saved["scale_lr_with_batch"] = saved.get("lr") is None
+    before = FairMOTTrainConfig(**saved)
+    after = FairMOTTrainConfig(**{**saved, **overrides})
+    differ = []
+    for key in sorted(overrides):
+        old, new = getattr(before, key), getattr(after, key)
+        if key == "arch":  # "tiny" is the CLI's name of dla34_tiny
+            old, new = ARCHS.get(old), ARCHS.get(new)
+        if key not in RESUMABLE and old != new:
+            differ.append(f"{key}={getattr(after, key)!r} (checkpoint: {getattr(before, key)!r})")
+    if differ:
+        raise ValueError(
+            f"resume: {resume} continues its own run, which cannot change {'; '.join(differ)}; "
+            f"drop these options or start a new run (a resumed run applies only "
+            f"{', '.join(RESUMABLE)})"
+        )
+    return after
+
+
+def _check_identities(
+    state: dict[str, Any], num_ids: int, resume: str | os.PathLike[str] | None
+) -> None:
+    """Refuse to resume a checkpoint whose identity classifier has another size than the data's
+    identity count (before torch's ``size mismatch`` in ``load_state_dict``)."""
+    bias = state.get("loss", {}).get("classifier.bias")
+    if bias is not None and int(bias.shape[0]) != num_ids:
+        raise ValueError(
+            f"resume: {resume} was trained on data with {int(bias.shape[0])} identities, this "
+            f"data has {num_ids}; resume on the same data (or start a new run with --weights)"
+        )
+
+
 def _save(
     out_dir: Path,
     model: nn.Module,
@@ -259,6 +312,8 @@ def _save(
         "scheduler": scheduler.state_dict(),
         "mottrack": {"step": step, "config": asdict(cfg)},
     }
-    save_checkpoint(
-        out_dir / CHECKPOINT, model, epoch, optimizer, official_layout=True, extra=extra
-    )
+
+    def write(path: Path) -> None:
+        save_checkpoint(path, model, epoch, optimizer, official_layout=True, extra=extra)
+
+    save_with_fallback(out_dir / CHECKPOINT, write, "checkpoint")  # a failed write loses nothing

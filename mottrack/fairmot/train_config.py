@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from .._checks import check_int, check_number
 
-__all__ = ["FairMOTTrainConfig"]
+__all__ = ["RESUMABLE", "FairMOTTrainConfig"]
+
+#: Options a resumed run applies (they set when the run stops and how it is executed, not what
+#: it computes); every other option of a resumed run must equal the checkpoint's.
+RESUMABLE = ("epochs", "max_steps", "num_workers", "amp", "channels_last")
 
 #: FairMOT's learning rate (``opts.py``: "learning rate for batch size 12") and that batch; the
 #: original uses the ``lr`` as given whatever the batch, so scaling is an option here.
