@@ -16,6 +16,7 @@ import torch
 from mottrack.cli import main
 from mottrack.datasets import build_synthetic_jde
 from mottrack.fairmot.checkpoint import read_state_dict
+from mottrack.fairmot.data.dataset import JDEDataset
 from mottrack.fairmot.model import build_model
 from mottrack.fairmot.train import train_fairmot
 from mottrack.fairmot.train_config import FairMOTTrainConfig
@@ -158,12 +159,15 @@ def test_resume_refuses_other_options_and_applies_the_resumable_ones(
 
 
 def test_resume_on_data_with_another_identity_count_is_refused(
-    one_step: Path, tmp_path: Path
+    data: Path, one_step: Path, tmp_path: Path
 ) -> None:
     conv = build_synthetic_jde(
         tmp_path / "other", seed=0, num_frames=8, num_objects=3, width=320, height=192
     )
-    with pytest.raises(ValueError, match=r"trained on data with \d+ identities, this data has"):
+    ids = [JDEDataset(cfg, input_size=(160, 96)).nID for cfg in (data, conv.data_config)]
+    assert ids[0] != ids[1]
+    found = rf"trained on data with {ids[0]} identity classes \(nID\), this data has {ids[1]};"
+    with pytest.raises(ValueError, match=found):
         train_fairmot(
             conv.data_config, tmp_path / "run", resume=one_step, progress=False, device="cpu"
         )

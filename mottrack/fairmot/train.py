@@ -292,8 +292,9 @@ def _check_identities(
     bias = state.get("loss", {}).get("classifier.bias")
     if bias is not None and int(bias.shape[0]) != num_ids:
         raise ValueError(
-            f"resume: {resume} was trained on data with {int(bias.shape[0])} identities, this "
-            f"data has {num_ids}; resume on the same data (or start a new run with --weights)"
+            f"resume: {resume} was trained on data with {int(bias.shape[0])} identity classes "
+            f"(nID), this data has {num_ids}; resume on the same data (or start a new run from "
+            "its weights)"
         )
 
 
