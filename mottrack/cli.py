@@ -164,12 +164,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mottrack`` command."""
-    parser = argparse.ArgumentParser(prog="mottrack", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="mottrack",
+        description="Online multi-object tracking (SORT, DeepSORT, FairMOT): demo, track, "
+        "eval, train reid|fairmot, convert. 'mottrack COMMAND --help' for each.",
+    )
     parser.add_argument("--version", action="version", version=f"mottrack {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="track and evaluate a generated synthetic sequence")
-    demo.add_argument("--tracker", default="sort", choices=("sort", "deepsort", "fairmot"))
+    demo.add_argument(
+        "--tracker",
+        default="sort",
+        choices=("sort", "deepsort", "fairmot"),
+        help="tracker to run (default sort; deepsort embeds the rendered frames, fairmot uses "
+        "simulated re-ID features)",
+    )
     demo.add_argument(
         "--frames", type=int_at_least(1), default=300, help="sequence length (default 300)"
     )
@@ -182,10 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
 
     track = sub.add_parser("track", help="run a tracker over a MOTChallenge det.txt")
-    track.add_argument("--tracker", default="sort", choices=list_trackers())
+    track.add_argument(
+        "--tracker", default="sort", choices=list_trackers(), help="tracker to run (default sort)"
+    )
     track.add_argument("--det", required=True, help="det.txt (inside <seq>/det/ for seqinfo)")
     track.add_argument("--out", required=True, help="results file to write")
-    track.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    track.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a tracker setting, repeatable (e.g. --param max_age=3); unknown keys list the "
+        "valid ones",
+    )
     track.add_argument("--min-score", type=float, default=None, help="drop weaker detections")
     track.add_argument(
         "--features",

@@ -14,7 +14,11 @@ d. crash or unhelpful: another exception, or an error whose message does not nam
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +27,7 @@ import numpy as np
 
 from mottrack import Detections, Pipeline, create_tracker, list_trackers
 from mottrack.boxes import iou_matrix
+from mottrack.cli import main
 from mottrack.embeddings import unit_rows
 from mottrack.types import as_detections
 
@@ -251,9 +256,123 @@ def numeric_probes() -> list[Probe]:
     ]
 
 
+class CommandFailed(ValueError):
+    """A ``mottrack`` command exited non-zero; the message is its standard error."""
+
+
+def _command(*argv: str) -> str:
+    """Run ``mottrack argv``; raise :class:`CommandFailed` with its stderr unless it exits 0.
+
+    A traceback on stderr or an exception out of ``main`` counts as a crash.
+    """
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse
+            code = exc.code if isinstance(exc.code, int) else 2
+    text = err.getvalue().strip()
+    if "Traceback" in text:
+        raise RuntimeError(text)
+    if code:
+        last = text.splitlines()[-1] if text else f"exit {code} without a message"
+        raise CommandFailed(last)
+    return text
+
+
+#: Files the probes write live here; removed when the interpreter exits.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="mottrack-probes-")
+
+
+def _text_file(content: bytes, name: str = "det.txt") -> str:
+    folder = tempfile.mkdtemp(dir=_SCRATCH.name)
+    path = os.path.join(folder, name)
+    with open(path, "wb") as f:
+        f.write(content)
+    return path
+
+
+def cli_probes() -> list[Probe]:
+    """The command line, as a new user mistypes it."""
+    det = _text_file(b"1,-1,10,20,40,80,0.9,-1,-1,-1\n2,-1,11,20,40,80,0.9,-1,-1,-1\n")
+    out = os.path.join(tempfile.mkdtemp(dir=_SCRATCH.name), "r.txt")
+    track = ("track", "--quiet", "--det")
+    cases = [
+        Probe("track ok", lambda: _command(*track, det, "--out", out), check=lambda r: True),
+        Probe("missing det", lambda: _command(*track, "/nonexistent/det.txt", "--out", out), "det"),
+        Probe(
+            "det is a folder", lambda: _command(*track, os.path.dirname(det), "--out", out), "det"
+        ),
+        Probe(
+            "header row",
+            lambda: _command(*track, _text_file(b"frame,id,x\n1,2,3\n"), "--out", out),
+            "line 1",
+        ),
+        Probe(
+            "utf-16 file",
+            lambda: _command(*track, _text_file("1,2".encode("utf-16")), "--out", out),
+            "UTF-16",
+        ),
+        Probe(
+            "semicolons",
+            lambda: _command(*track, _text_file(b"1;-1;1;1;2;2;1;-1;-1;-1\n"), "--out", out),
+            "column",
+        ),
+        Probe(
+            "binary file",
+            lambda: _command(*track, _text_file(bytes(range(256))), "--out", out),
+            r"det",
+        ),
+        Probe(
+            "bom is fine",
+            lambda: _command(
+                *track, _text_file(b"\xef\xbb\xbf" + open(det, "rb").read()), "--out", out
+            ),
+            check=lambda r: True,
+        ),
+        Probe(
+            "out is a folder", lambda: _command(*track, det, "--out", os.path.dirname(det)), "--out"
+        ),
+        Probe("out empty", lambda: _command(*track, det, "--out", ""), "--out"),
+        Probe("out under a file", lambda: _command(*track, det, "--out", det + "/r.txt"), "--out"),
+        Probe(
+            "unknown param",
+            lambda: _command(*track, det, "--out", out, "--param", "x=1"),
+            "unknown key",
+        ),
+        Probe(
+            "bad param value",
+            lambda: _command(*track, det, "--out", out, "--param", "max_age=a"),
+            "max_age",
+        ),
+        Probe(
+            "deepsort without features",
+            lambda: _command(*track, det, "--out", out, "--tracker", "deepsort"),
+            "features",
+        ),
+        Probe(
+            "bad features file",
+            lambda: _command(*track, det, "--out", out, "--tracker", "deepsort", "--features", det),
+            r"expected a \.npy",
+        ),
+        Probe(
+            "device tpu", lambda: _command(*track, det, "--out", out, "--device", "tpu"), "device"
+        ),
+        Probe("demo seed -1", lambda: _command("demo", "--seed", "-1"), "seed"),
+        Probe("demo frames 0", lambda: _command("demo", "--frames", "0"), "frames"),
+        Probe(
+            "eval missing gt",
+            lambda: _command("eval", "--gt-root", "/nonexistent", "--results", "/nonexistent"),
+            r"gt|nonexistent",
+        ),
+        Probe("version", lambda: _command("--version"), check=lambda r: True),
+    ]
+    return [Probe(f"cli: {p.name}", p.run, p.error, p.check) for p in cases]
+
+
 def all_probes() -> list[Probe]:
     """The whole list."""
-    probes = detections_probes() + numeric_probes()
+    probes = detections_probes() + numeric_probes() + cli_probes()
     for name in list_trackers():
         probes += tracker_probes(name)
     return probes
