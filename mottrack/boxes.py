@@ -208,4 +208,5 @@ def iou_matrix(a: ArrayLike, b: ArrayLike, pixel_offset: float = 0.0) -> F64:
     union -= inter
     # An empty union means two empty boxes, whose intersection is 0: 0, not 0/0. Any positive
     # union, subnormal ones included, divides exactly as the scalar formula does.
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    # (union > 0 fails only for two empty boxes, whose intersection is already 0.)
+    return np.divide(inter, union, out=inter, where=union > 0)
