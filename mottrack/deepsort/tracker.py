@@ -95,7 +95,7 @@ class DeepSortTracker(Tracker):
         matches, unmatched = self._match(detections, order, feats)
         rows, cols = matches[:, 0], matches[:, 1]
         tracks.correct(rows, detections, order[cols], appearance=feats[cols])
-        hits, state = tracks.column("hits", rows), tracks.column("state", rows)
+        hits, state = tracks.hits[rows], tracks.state[rows]
         tracks.assign(
             "state", rows[(state == TrackState.TENTATIVE) & (hits >= cfg.n_init)], _CONFIRMED
         )
