@@ -100,6 +100,7 @@ class SmoothedEmbeddings(EmbeddingTable):
         """Remove every row; the next embeddings fix the size again."""
         self.features: F64 = np.zeros((0, 0))
         self._dim = None
+        self._shared = False  # ``features`` is also a snapshot's
 
     def spawn(self, values: F64) -> None:
         """Append the first (unit-norm) embedding of each new track, ``(K, D)``."""
@@ -109,19 +110,23 @@ class SmoothedEmbeddings(EmbeddingTable):
             self._dim = int(values.shape[1])
             self.features = np.zeros((0, self._dim))
         self.features = np.concatenate([self.features, values])
+        self._shared = False
 
     def correct(self, rows: NDArray[np.int64], values: F64) -> None:
         """Smooth the embeddings of ``rows`` towards ``values`` (unit norm), ``(K, D)``."""
         if rows.size == 0:
             return
         smooth = self.momentum * self.features[rows] + (1.0 - self.momentum) * values
-        features = self.features.copy()  # never written in place: snapshots stay valid
-        features[rows] = unit_rows(smooth, np.float64, "smoothed embedding")
-        self.features = features
+        smooth = unit_rows(smooth, np.float64, "smoothed embedding")
+        if self._shared:  # the snapshot's array is never written: copy once per snapshot
+            self.features = self.features.copy()
+            self._shared = False
+        self.features[rows] = smooth
 
     def keep(self, mask: NDArray[np.bool_]) -> None:
         """Keep the rows where ``mask`` is true."""
         self.features = self.features[mask]
+        self._shared = False
 
     def distance(self, rows: NDArray[np.int64], values: F64) -> F64:
         """Cosine distance (scipy's ``cdist``, as FairMOT) of tracks ``rows`` to ``values``.
@@ -135,9 +140,11 @@ class SmoothedEmbeddings(EmbeddingTable):
         return np.maximum(0.0, cdist(self.features[rows], values, "cosine"))
 
     def snapshot(self) -> tuple[F64, int | None]:
-        """The current array and size (arrays are replaced, never written in place)."""
+        """The current array and size; the next :meth:`correct` copies before writing."""
+        self._shared = True
         return self.features, self._dim
 
     def restore(self, token: tuple[F64, int | None]) -> None:
         """Return to a :meth:`snapshot`."""
         self.features, self._dim = token
+        self._shared = True
