@@ -197,6 +197,12 @@ class TrackingRun:
         """Frames per second of :attr:`tracker_seconds`."""
         return self.num_frames / self.tracker_seconds if self.tracker_seconds > 0 else float("inf")
 
+    @property
+    def total_fps(self) -> float:
+        """Frames per second of all stages, detection included."""
+        total = sum(self.seconds.values())
+        return self.num_frames / total if total > 0 else float("inf")
+
 
 Frame = tuple[int, Detections | None] | tuple[int, Detections | None, NDArray[np.uint8] | None]
 

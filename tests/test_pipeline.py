@@ -107,6 +107,7 @@ def test_track_frames_resets_and_times_the_stages() -> None:
     np.testing.assert_array_equal(first.rows, second.rows)
     assert first.num_frames == 4 and set(first.seconds) == {"detect", "embed", "track"}
     assert first.tracker_seconds == first.seconds["embed"] + first.seconds["track"]
+    assert first.total_fps == pytest.approx(4 / sum(first.seconds.values()))
     bare = track_frames(create_tracker("sort", min_hits=0), [(f, d) for f, d, _ in frames])
     assert bare.rows[:, 1].tolist() == [1, 1, 1, 1]
     with pytest.raises(ValueError, match="consecutive frame numbers, got 3 after 1"):
