@@ -20,6 +20,7 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'mottrack' has no attribute {name!r}")
 
+
 __all__ = [
     "Detections",
     "Detector",

@@ -187,8 +187,7 @@ class Detections:
                 ) from None
         if arr.size and arr.dtype.kind not in "iuf":
             raise ValueError(
-                f"detections: expected real numbers, got dtype {arr.dtype} "
-                f"({type(rows).__name__})"
+                f"detections: expected real numbers, got dtype {arr.dtype} ({type(rows).__name__})"
             )
         arr = arr.astype(np.float64, copy=False)
         if arr.size == 0 and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 0)):
