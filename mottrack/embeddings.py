@@ -43,8 +43,8 @@ def unit_rows(
     f = np.asarray(src, dtype=dtype)
     with np.errstate(over="ignore", under="ignore"):
         norm = np.sqrt((f * f).sum(axis=1, keepdims=True))
-    bad = ~((norm > 0) & np.isfinite(norm))[:, 0] if f.size else np.zeros(0, bool)
-    if bad.any():
+    if f.size and not (norm.min() > 0 and norm.max() < np.inf):
+        bad = ~((norm > 0) & np.isfinite(norm))[:, 0]
         # Squares under- or overflowed (entries near 1e-160 or 1e160 in float64, 1e-20 or
         # 1e20 in float32): scale those rows by their largest entry first.
         wide = np.asarray(src[bad], dtype=np.float64)  # entries float32 would flush to 0
