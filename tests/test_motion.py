@@ -537,3 +537,25 @@ def test_gating_distance_diagonal_fast_path_equals_dense_solve() -> None:
             y = solve_triangular(np.linalg.cholesky(pc[i]), (z - pm[i]).T, lower=True)
             np.testing.assert_allclose(got[i], (y * y).sum(axis=0), rtol=1e-12)
     assert not np.allclose(kf.gating_distance(mean, cov, z), kf.gating_distance(mean, mixed, z))
+
+
+@pytest.mark.parametrize("correlated", [False, True])
+def test_gating_in_blocks_of_tracks_equals_one_pass(correlated, monkeypatch):
+    """Crowds are gated in blocks of tracks (bounded temporaries); the values are identical."""
+    import mottrack.motion.kalman as kalman
+
+    kf = ConstantVelocityXYAH()
+    rng = np.random.default_rng(3)
+    z = np.column_stack(
+        [rng.uniform(0, 1000, (50, 2)), rng.uniform(0.3, 0.6, 50), rng.uniform(50, 200, 50)]
+    )
+    mean, cov = kf.initiate(z[:37])
+    if correlated:  # the dense (Cholesky) path
+        cov[:, 0, 1] = cov[:, 1, 0] = 1.0
+    whole = kf.gating_distance(mean, cov, z)
+    whole_position = kf.gating_distance(mean, cov, z, only_position=True)
+    monkeypatch.setattr(kalman, "_CHUNK_ELEMENTS", 4 * 50 * 3)  # blocks of 3 tracks
+    np.testing.assert_array_equal(kf.gating_distance(mean, cov, z), whole)
+    np.testing.assert_array_equal(
+        kf.gating_distance(mean, cov, z, only_position=True), whole_position
+    )

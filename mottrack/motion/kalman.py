@@ -207,9 +207,19 @@ class BatchedKalmanFilter(ABC):
         if z.ndim != 2 or z.shape[1] != self.mdim:
             raise ValueError(f"measurements: expected shape (M, {self.mdim}), got {z.shape}")
         self._check(mean, covariance)
-        if mean.shape[0] == 0 or z.shape[0] == 0:
-            return np.zeros((mean.shape[0], z.shape[0]))
+        n, m = mean.shape[0], z.shape[0]
+        if n == 0 or m == 0:
+            return np.zeros((n, m))
         d = 2 if only_position else self.mdim
+        if n > 1 and n * m * d > _CHUNK_ELEMENTS:
+            # Crowds: (N, M, d) temporaries would dwarf the (N, M) result; do blocks of tracks
+            # (every entry is computed alone, so the values are the same).
+            out = np.empty((n, m))
+            step = max(1, _CHUNK_ELEMENTS // (m * d))
+            for i in range(0, n, step):
+                block = slice(i, i + step)
+                out[block] = self.gating_distance(mean[block], covariance[block], z, only_position)
+            return out
         block = covariance[:, :d, :d]
         var = np.diagonal(block, axis1=1, axis2=2)
         if np.count_nonzero(block) == np.count_nonzero(var):
@@ -226,6 +236,10 @@ class BatchedKalmanFilter(ABC):
         d = z[None, :, :] - proj_mean[:, None, :]  # (N, M, d)
         y = _solve_lower(chol, np.swapaxes(d, 1, 2))  # L y = d^T per track
         return np.einsum("nij,nij->nj", y, y)
+
+
+#: Largest (tracks x measurements x dims) temporary of :meth:`gating_distance` (128 MiB).
+_CHUNK_ELEMENTS = 1 << 24
 
 
 def _diagonal(a: F64) -> F64:
