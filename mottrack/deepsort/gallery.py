@@ -5,12 +5,14 @@ A :class:`~mottrack.side_tables.SideTable` of DeepSORT's track store.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
 from ..side_tables import EmbeddingTable
 
-__all__ = ["FeatureGallery"]
+__all__ = ["FeatureGallery", "nearest_per_track"]
 
 F32 = NDArray[np.float32]
 
@@ -144,12 +146,8 @@ class FeatureGallery(EmbeddingTable):
         if mask is not None and dense_ns > 5000:  # a product per track costs ~5 us overhead
             busy = np.flatnonzero(mask.any(axis=1))
             if busy.size * 5000 < dense_ns:
-                out = np.full((t, m), np.inf, np.float32)
-                for i in busy:
-                    cols = np.flatnonzero(mask[i])
-                    sim = features[cols] @ self.features[rows[i]].T
-                    out[i, cols] = 1.0 - sim.max(axis=1)
-                return out
+                galleries = [self.features[r] for r in rows]
+                return nearest_per_track(galleries, features, mask, busy)
         # (M, rows * C) products, reduced over each track's C contiguous slots.
         if 2 * t < n:  # few rows: gather them; otherwise one product over every row
             flat = self.features[rows].reshape(t * cap, -1)
@@ -160,3 +158,36 @@ class FeatureGallery(EmbeddingTable):
         if mask is not None:
             dist[~mask] = np.inf
         return dist
+
+
+def nearest_per_track(
+    galleries: Sequence[F32],
+    features: F32,
+    mask: NDArray[np.bool_] | None = None,
+    busy: NDArray[np.int64] | None = None,
+) -> F32:
+    """Smallest cosine distance of each track's features to each detection, one product a track.
+
+    Parameters
+    ----------
+    galleries : sequence of ndarray, shape (C_t, D), float32
+        The unit-norm features of each of ``T`` tracks.
+    features : ndarray, shape (M, D), float32
+        Unit-norm detection features.
+    mask : ndarray of bool, shape (T, M), optional
+        Only these pairs are computed; the others are ``inf``.
+    busy : ndarray of int, optional
+        The tracks to compute (default: all, or those with a pair in ``mask``).
+
+    Returns
+    -------
+    ndarray, shape (T, M), float32
+    """
+    t, m = len(galleries), features.shape[0]
+    out = np.full((t, m), np.inf, np.float32)
+    if busy is None:
+        busy = np.arange(t) if mask is None else np.flatnonzero(mask.any(axis=1))
+    for i in busy.tolist():
+        cols = slice(None) if mask is None else np.flatnonzero(mask[i])
+        out[i, cols] = 1.0 - (features[cols] @ galleries[i].T).max(axis=1)
+    return out

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..side_tables import EmbeddingTable
+from .gallery import nearest_per_track
 
 __all__ = ["UnboundedGallery"]
 
@@ -105,13 +106,10 @@ class UnboundedGallery(EmbeddingTable):
         -------
         ndarray, shape (T, M), float32
         """
-        t, m = rows.shape[0], features.shape[0]
-        out = np.full((t, m), np.inf, np.float32)
-        for i, row in enumerate(rows.tolist()):
-            cols = slice(None) if mask is None else np.flatnonzero(mask[i])
-            kept = self.arrays[row][: self.count[row]]
-            out[i, cols] = 1.0 - (features[cols] @ kept.T).max(axis=1)
-        return out if t and m else np.zeros((t, m), np.float32)
+        if rows.size == 0 or features.shape[0] == 0:
+            return np.zeros((rows.size, features.shape[0]), np.float32)
+        galleries = [self.arrays[r][: self.count[r]] for r in rows.tolist()]
+        return nearest_per_track(galleries, features, mask)
 
     def snapshot(self) -> Token:
         """A token for :meth:`restore` (lists and counts are replaced, never edited)."""
