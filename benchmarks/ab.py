@@ -34,10 +34,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from _common import environment, print_table, sequence_dirs, shared_root, write_json
+from _common import environment, print_table, write_json
+from speed import load_mot15, load_mot17_features
 
 import mottrack
-from mottrack.io import MOTSequence
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,20 +66,11 @@ def export_base(rev: str, folder: Path) -> ModuleType:
 
 
 def load(tracker: str) -> list[list[Any]]:
-    """Preloaded detections (with features for the appearance trackers), one list per sequence."""
-    data = shared_root() / "data"
+    """Preloaded detections (with features for the appearance trackers), one list per sequence:
+    ``speed.py``'s inputs."""
     if tracker == "sort":
-        return [
-            [d for _, d in MOTSequence(p).frames()] for p in sequence_dirs(data / "MOT15/train")
-        ]
-    min_score = 0.3 if tracker == "deepsort" else 0.4
-    seqs = []
-    for p in sequence_dirs(data / "MOT17/train"):
-        feats = p / "det" / f"{p.name}.deepsort_feat128.npy"
-        if feats.is_file():
-            seq = MOTSequence(p, features=feats, min_score=min_score)
-            seqs.append([d for _, d in seq.frames()])
-    return seqs
+        return load_mot15()
+    return load_mot17_features(0.3 if tracker == "deepsort" else 0.4)
 
 
 def frames_per_second(package: ModuleType, tracker: str, seqs: list[list[Any]]) -> float:
