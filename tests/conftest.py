@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -49,3 +50,21 @@ def run_without_torch() -> Callable[[str], str]:
         return proc.stdout
 
     return run
+
+
+@pytest.fixture()
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """``full_disk(folder)`` makes every atomic write (``os.replace``) into ``folder`` fail as
+    on a full disk (``ENOSPC``); writes elsewhere go through."""
+
+    def fill(folder: Path) -> None:
+        real_replace = os.replace
+
+        def replace(src: str, dst: str) -> None:
+            if Path(dst).resolve().is_relative_to(folder.resolve()):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+            real_replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", replace)
+
+    return fill

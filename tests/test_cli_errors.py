@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -152,18 +153,6 @@ def test_every_command_checks_its_output_before_the_work(
     assert forbidden.calls == 0
 
 
-def _fail_writes_under(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every atomic write into ``folder`` fail as on a full disk."""
-    real_replace = os.replace
-
-    def replace(src: str, dst: str) -> None:
-        if Path(dst).resolve().is_relative_to(folder.resolve()):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
-
-
 def _fallback_named(err: str) -> Path:
     found = re.search(r"the results were saved to (\S+) instead", err)
     assert found, err
@@ -175,6 +164,7 @@ def test_track_results_survive_a_full_disk_at_the_end(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    full_disk: Callable[[Path], None],
 ) -> None:
     det = str(shared_root / TUD / "det" / "det.txt")
     good = tmp_path / "good.txt"
@@ -182,7 +172,7 @@ def test_track_results_survive_a_full_disk_at_the_end(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the fallback goes
     full = tmp_path / "full"
     full.mkdir()
-    _fail_writes_under(full, monkeypatch)
+    full_disk(full)
     capsys.readouterr()
     out = full / "TUD-Campus.txt"
     assert main(["track", "--det", det, "--out", str(out), "--quiet"]) == 2
@@ -194,12 +184,15 @@ def test_track_results_survive_a_full_disk_at_the_end(
 
 
 def test_demo_results_survive_a_full_disk_at_the_end(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    full_disk: Callable[[Path], None],
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     full = tmp_path / "full"
     full.mkdir()
-    _fail_writes_under(full, monkeypatch)
+    full_disk(full)
     argv = ["demo", "--frames", "20", "--objects", "4", "--quiet", "--out", str(full / "demo")]
     assert main(argv) == 2
     captured = capsys.readouterr()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -174,17 +174,13 @@ def test_resume_on_data_with_another_identity_count_is_refused(
 
 
 def test_checkpoint_survives_a_failed_write(
-    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    full_disk: Callable[[Path], None],
 ) -> None:
     out = tmp_path / "full"
-    real_replace = os.replace
-
-    def replace(src: str, dst: str) -> None:
-        if Path(dst).parent == out:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
+    full_disk(out)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     failed = r"checkpoint: could not write .*model_last\.pth \(No space left on device\); "
     with pytest.raises(SavedElsewhere, match=failed) as info:

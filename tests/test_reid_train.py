@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import csv
-import errno
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -142,18 +141,14 @@ def test_max_steps_stops_mid_epoch_and_resume_rejects_other_data(
 
 
 def test_checkpoint_survives_a_failed_write(
-    scene: tuple[SyntheticSequence, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scene: tuple[SyntheticSequence, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    full_disk: Callable[[Path], None],
 ) -> None:
     _, root = scene
     out = tmp_path / "full"
-    real_replace = os.replace
-
-    def replace(src: str, dst: str) -> None:
-        if Path(dst).parent == out:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
+    full_disk(out)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     options = dict(batch_size=16, progress=False, input_size=SIZE, max_crops_per_identity=8)
     failed = r"checkpoint: could not write .*checkpoint\.pt \(No space left on device\); "
