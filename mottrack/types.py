@@ -185,9 +185,11 @@ class Detections:
                     "detections: expected an (N, 5) [x1, y1, x2, y2, score] or (N, 6) "
                     f"[..., class] array; got {type(rows).__name__} rows of unequal lengths"
                 ) from None
-        if arr.size and arr.dtype.kind not in "iuf":
+        if arr.size and arr.dtype.kind not in "iuf":  # strings, objects (None, dicts), ...
             raise ValueError(
-                f"detections: expected real numbers, got dtype {arr.dtype} ({type(rows).__name__})"
+                "detections: expected Detections or an (N, 5) [x1, y1, x2, y2, score] / (N, 6) "
+                f"[..., class] array: expected real numbers, got dtype {arr.dtype} "
+                f"({type(rows).__name__})"
             )
         arr = arr.astype(np.float64, copy=False)
         if arr.size == 0 and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 0)):
@@ -230,11 +232,6 @@ def as_detections(detections: DetectionsLike) -> Detections:
     """Return ``detections`` as :class:`Detections` (accepting ``(N, 5)``/``(N, 6)`` arrays)."""
     if isinstance(detections, Detections):
         return detections
-    if isinstance(detections, (str, bytes, dict, set)) or detections is None:
-        raise ValueError(
-            "detections: expected Detections or an (N, 5) [x1, y1, x2, y2, score] / (N, 6) "
-            f"[..., class] array, got {type(detections).__name__}"
-        )
     return Detections.from_array(detections)
 
 
