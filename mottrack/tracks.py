@@ -150,6 +150,19 @@ class TrackStore:
         self._blank[:start] = list(defaults.values())
         self._side: dict[str, SideTable] = dict(side_tables or {})
         self._side_view = MappingProxyType(self._side)
+        # Compiled kernels (numba is imported on the first store, not with the package).
+        from .compiled import table
+
+        self._kernels = table
+        self._format = table.XYSR if box_format == "xysr" else table.XYAH
+        self._mean0 = start
+        self._clamp = motion.velocity_clamp
+        self._q_const = _constant_noise(motion.process_noise_diag, n)
+        self._r_const = _constant_noise(motion.measurement_noise_diag, n)
+        self._match_cols = np.array(
+            [self._keys[c] for c in ("hits", "hit_streak", "time_since_update", "det_index",
+                                     "score", "cls")], np.int64
+        )
         self.reset()
 
     # -- reading ------------------------------------------------------------------------
@@ -193,8 +206,9 @@ class TrackStore:
 
     def boxes(self, rows: Rows | None = None) -> F64:
         """The Kalman mean of every row (or of ``rows``) as ``xyxy`` boxes, shape (N, 4)."""
-        data = self._data if rows is None else self._data[rows]
-        return self._to_xyxy(data[:, self._keys["mean"]])
+        d = self._data
+        idx = np.arange(len(d)) if rows is None else _row_indices(rows)
+        return self._kernels.boxes_xyxy(d, idx, self._mean0, self._format)
 
     def measurements(self, detections: Detections) -> F64:
         """``detections`` in the motion model's box format (``xysr`` or ``xyah``), (N, 4).
@@ -218,30 +232,23 @@ class TrackStore:
 
         A track missed in the previous frame loses its hit streak (SORT's rule).
         """
-        d, k = self._data, self._keys
-        d[:, k["det_index"]] = -1.0
-        d[:, k["hit_streak"]] *= d[:, k["time_since_update"]] == 0
-        d[:, k["time_since_update"]] += 1.0
+        k = self._keys
+        self._kernels.begin_frame(
+            self._data, k["det_index"], k["hit_streak"], k["time_since_update"]
+        )
 
     def predict(self, rows: I64 | None = None) -> None:
         """Kalman-predict all rows (or ``rows``); their ``age`` grows by one."""
-        d, k = self._data, self._keys
-        if rows is None:
-            if not len(d):
-                return
-            mean, cov = self.motion.predict(d[:, k["mean"]], self.column("covariance"))
-            d[:, k["mean"]] = mean
-            d[:, k["covariance"]] = cov.reshape(len(d), -1)
-            d[:, k["age"]] += 1.0
-            return
+        d = self._data
+        rows = np.arange(len(d)) if rows is None else np.asarray(rows, np.int64)
         if rows.size == 0:
             return
-        block = d[rows]
-        mean, cov = self.motion.predict(block[:, k["mean"]], self._cov(block))
-        block[:, k["mean"]] = mean
-        block[:, k["covariance"]] = cov.reshape(rows.size, -1)
-        block[:, k["age"]] += 1.0
-        d[rows] = block
+        q = self._q_const
+        if q is None:
+            q = self.motion.process_noise_diag(d[rows, self._keys["mean"]])
+        m, nvel = self.motion.mdim, self.motion.nvel
+        clamp, by = self._clamp
+        self._kernels.predict_rows(d, rows, self._mean0, m, nvel, q, clamp, by, self._keys["age"])
 
     def correct(
         self,
@@ -275,23 +282,26 @@ class TrackStore:
         """
         if rows.size == 0:
             return
-        d, k = self._data, self._keys
-        block = d[rows]
+        side = self._side_values(side)
+        d, motion = self._data, self.motion
+        rows = np.asarray(rows, np.int64)
+        det_rows = np.asarray(det_rows, np.int64)
         z = self.measurements(detections)[det_rows]
-        mean, cov = self.motion.update(block[:, k["mean"]], self._cov(block), z)
-        block[:, k["mean"]] = mean
-        block[:, k["covariance"]] = cov.reshape(rows.size, -1)
-        block[:, k["hits"]] += 1.0
-        block[:, k["hit_streak"]] += 1.0
-        block[:, k["time_since_update"]] = 0.0
-        block[:, k["det_index"]] = det_rows
-        if score:
-            block[:, k["score"]] = detections.scores[det_rows]
-        if detections.classes is not None:
-            block[:, k["cls"]] = detections.classes[det_rows]
-        for name, values in self._side_values(side).items():
+        r = self._r_const
+        if r is None:
+            r = motion.measurement_noise_diag(d[rows, self._keys["mean"]])
+        self._kernels.correct_rows(d, rows, z, r, self._mean0, motion.mdim, motion.nvel)
+        classes = detections.classes
+        self._kernels.record_matches(
+            d,
+            rows,
+            det_rows,
+            detections.scores if score else _NONE,
+            _NONE if classes is None else classes.astype(np.float64),
+            self._match_cols,
+        )
+        for name, values in side.items():
             self._side[name].correct(rows, values)
-        d[rows] = block
 
     def spawn(self, detections: Detections, det_rows: I64, **values: Any) -> None:
         """Start a track per detection row, appended in this order with fresh IDs.
@@ -371,11 +381,12 @@ class TrackStore:
 
         ``classes``: report the ``cls`` column (the detections carried classes).
         """
-        out = self._data[rows]
+        idx = _row_indices(rows)
+        out = self._data[idx]
         k = self._keys
         return Tracks.trusted(
             out[:, k["ids"]].astype(np.int64),
-            self._to_xyxy(out[:, k["mean"]]),
+            self._kernels.boxes_xyxy(self._data, idx, self._mean0, self._format),
             out[:, k["score"]],
             out[:, k["det_index"]].astype(np.int64),
             out[:, k["cls"]].astype(np.int64) if classes else None,
@@ -430,3 +441,18 @@ class TrackStore:
                 f"side tables: expected values for {sorted(self._side)}, got {sorted(side)}"
             )
         return side
+
+
+_NONE = np.zeros(0)
+
+
+def _row_indices(rows: Rows) -> I64:
+    """Row indices (int64) from a boolean mask or integer rows."""
+    rows = np.asarray(rows)
+    return np.flatnonzero(rows) if rows.dtype == np.bool_ else rows.astype(np.int64, copy=False)
+
+
+def _constant_noise(diag: Callable[[F64], F64], n: int) -> F64 | None:
+    """The noise diagonal as a ``(1, d)`` array when the model's is constant, else ``None``."""
+    value = np.asarray(diag(np.zeros((1, n))))
+    return value.reshape(1, -1).copy() if value.ndim == 1 else None

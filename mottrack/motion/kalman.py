@@ -38,6 +38,9 @@ class BatchedKalmanFilter(ABC):
 
     mdim: ClassVar[int]
     nvel: ClassVar[int]
+    #: ``(i, j)``: before each prediction, velocity ``mean[i]`` is set to 0 where
+    #: ``mean[i] + mean[j] <= 0`` (SORT's area rule); ``(-1, -1)``: no such rule.
+    velocity_clamp: ClassVar[tuple[int, int]] = (-1, -1)
 
     @property
     def ndim(self) -> int:

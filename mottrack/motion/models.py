@@ -49,6 +49,7 @@ class ConstantVelocityXYSR(BatchedKalmanFilter):
 
     mdim: ClassVar[int] = 4
     nvel: ClassVar[int] = 3
+    velocity_clamp: ClassVar[tuple[int, int]] = (6, 2)
     R: ClassVar[F64] = np.diag(_R_DIAG)
     P0: ClassVar[F64] = np.diag([10.0, 10.0, 10.0, 10.0, 1e4, 1e4, 1e4])
     Q: ClassVar[F64] = np.diag(_Q_DIAG)
@@ -72,10 +73,11 @@ class ConstantVelocityXYSR(BatchedKalmanFilter):
     def predict(self, mean: F64, covariance: F64) -> tuple[F64, F64]:
         """Clamp the area velocity as SORT does, then predict (inputs are not modified)."""
         self._check(mean, covariance)
-        clamp = (mean[:, 6] + mean[:, 2]) <= 0
+        v, of = self.velocity_clamp
+        clamp = (mean[:, v] + mean[:, of]) <= 0
         if clamp.any():
             mean = mean.copy()
-            mean[clamp, 6] = 0.0
+            mean[clamp, v] = 0.0
         return super().predict(mean, covariance)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..boxes import iou_matrix
 from ..motion import ConstantVelocityXYSR
 from ..registry import register_tracker
 from ..tracker import Tracker, check_positive_size
@@ -62,7 +61,7 @@ class SortTracker(Tracker):
                 predicted = predicted[finite]
 
             # 2. Associate by IoU; update matched tracks; each unmatched detection starts one.
-            rows, dets, new = associate(iou_matrix(predicted, detections.xyxy), cfg.iou_threshold)
+            rows, dets, new = associate(predicted, detections.xyxy, cfg.iou_threshold)
             tracks.correct(rows, detections, dets)
             tracks.spawn(detections, new)
 

@@ -1,0 +1,128 @@
+"""Matching kernels over sparse candidate pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["unique_pairs_above"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+@njit(cache=True, nogil=True)
+def unique_pairs_above(
+    rows: I64, cols: I64, vals: F64, n_rows: int, n_cols: int, threshold: float
+) -> tuple[bool, I64, I64]:  # pragma: no cover - compiled
+    """Pairs with ``vals > threshold``, if no row and no column has two of them.
+
+    Returns
+    -------
+    unique : bool
+        At least one such pair exists and every row and column has at most one.
+    rows, cols : ndarray of int64
+        The pairs in increasing column order (empty unless ``unique``).
+    """
+    row_count = np.zeros(n_rows, np.int64)
+    col_partner = np.full(n_cols, -1, np.int64)
+    found = 0
+    for e in range(rows.shape[0]):
+        if vals[e] > threshold:
+            r, c = rows[e], cols[e]
+            if row_count[r] or col_partner[c] >= 0:
+                return False, rows[:0], cols[:0]
+            row_count[r] = 1
+            col_partner[c] = r
+            found += 1
+    if found == 0:
+        return False, rows[:0], cols[:0]
+    out_rows = np.empty(found, np.int64)
+    out_cols = np.empty(found, np.int64)
+    k = 0
+    for c in range(n_cols):
+        if col_partner[c] >= 0:
+            out_rows[k] = col_partner[c]
+            out_cols[k] = c
+            k += 1
+    return True, out_rows, out_cols
+
+
+@njit(cache=True, nogil=True)
+def forced_pairs(
+    rows: I64, cols: I64, vals: F64, n_rows: int, n_cols: int
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:  # pragma: no cover - compiled
+    """Edges every maximum-weight matching contains, and the edges still undecided.
+
+    An edge that is the strictly heaviest at both its ends and outweighs the sum of the
+    next-heaviest edges at its two ends is in every maximum-weight matching (exchange
+    argument: any matching without it gains by swapping it in). Such edges are fixed and their
+    end points removed, which lowers the neighbours' next-heaviest edges; this repeats until
+    no edge qualifies. A margin of 1e-12 keeps float rounding of the sum on the safe side.
+
+    Parameters
+    ----------
+    rows, cols : ndarray of int64, shape (E,)
+        Edges (distinct pairs).
+    vals : ndarray, shape (E,)
+        Their positive weights.
+    n_rows, n_cols : int
+
+    Returns
+    -------
+    forced : ndarray of bool, shape (E,)
+        Edges in every maximum-weight matching.
+    open_ : ndarray of bool, shape (E,)
+        Edges between nodes no forced edge covers (the rest of the problem).
+    """
+    n_edges = rows.shape[0]
+    forced = np.zeros(n_edges, np.bool_)
+    alive = np.ones(n_edges, np.bool_)
+    row_done = np.zeros(n_rows, np.bool_)
+    col_done = np.zeros(n_cols, np.bool_)
+    row_best = np.empty(n_rows, np.int64)
+    col_best = np.empty(n_cols, np.int64)
+    row_top = np.empty((n_rows, 2))
+    col_top = np.empty((n_cols, 2))
+    changed = True
+    while changed:
+        changed = False
+        row_best[:] = -1
+        col_best[:] = -1
+        row_top[:] = 0.0
+        col_top[:] = 0.0
+        for e in range(n_edges):
+            if alive[e]:
+                _rank(row_top, row_best, rows[e], e, vals[e])
+                _rank(col_top, col_best, cols[e], e, vals[e])
+        for e in range(n_edges):
+            r, c = rows[e], cols[e]
+            if (
+                alive[e]
+                and row_best[r] == e
+                and col_best[c] == e
+                and vals[e] > row_top[r, 1] + col_top[c, 1] + 1e-12
+            ):
+                forced[e] = True
+                row_done[r] = True
+                col_done[c] = True
+                changed = True
+        if changed:
+            for e in range(n_edges):
+                if alive[e] and (row_done[rows[e]] or col_done[cols[e]]):
+                    alive[e] = False
+    return forced, alive
+
+
+@njit(cache=True, nogil=True)
+def _rank(top: F64, best: I64, node: int, edge: int, value: float) -> None:  # pragma: no cover
+    """Keep the two heaviest weights at ``node`` (a tie for first leaves no strict best)."""
+    if value > top[node, 0]:
+        top[node, 1] = top[node, 0]
+        top[node, 0] = value
+        best[node] = edge
+    elif value > top[node, 1]:
+        top[node, 1] = value
+        if value == top[node, 0]:
+            best[node] = -1

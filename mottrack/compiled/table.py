@@ -1,0 +1,173 @@
+"""Kernels on the track table (:class:`mottrack.tracks.TrackStore`'s float64 array).
+
+A row holds scalar columns and the Kalman ``mean`` (``n`` values from column ``mean0``)
+followed by the row-major covariance (``n * n`` values). The state is ``m`` measured values
+then the velocities of the first ``nvel`` of them (``F = I + E``, ``H = [I_m, 0]``), as in
+:class:`mottrack.motion.kalman.BatchedKalmanFilter`, whose NumPy methods are the oracle: every
+step below does the same operations on the same values in the same order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["XYAH", "XYSR", "begin_frame", "boxes_xyxy", "correct_rows", "predict_rows"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Box formats of the Kalman state (``fmt`` arguments).
+XYSR, XYAH = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def begin_frame(data: F64, det_index: int, streak: int, since: int) -> None:  # pragma: no cover
+    """``det_index = -1``; the streak restarts where last frame missed; ``since += 1``."""
+    for r in range(data.shape[0]):
+        data[r, det_index] = -1.0
+        if data[r, since] != 0.0:
+            data[r, streak] = 0.0
+        data[r, since] += 1.0
+
+
+@njit(cache=True, nogil=True)
+def predict_rows(
+    data: F64,
+    rows: I64,
+    mean0: int,
+    m: int,
+    nvel: int,
+    q: F64,
+    clamp: int,
+    clamped_by: int,
+    age: int,
+) -> None:  # pragma: no cover - compiled
+    """Kalman prediction of ``rows`` in place; ``age += 1``.
+
+    ``q`` is the process-noise diagonal, ``(1, n)`` for all rows or ``(len(rows), n)``. When
+    ``clamp >= 0``, mean entry ``clamp`` is zeroed first where ``mean[clamp] +
+    mean[clamped_by] <= 0`` (SORT's area-velocity rule).
+    """
+    n = m + nvel
+    c0 = mean0 + n
+    for k in range(rows.shape[0]):
+        x = data[rows[k]]
+        if clamp >= 0 and x[mean0 + clamp] + x[mean0 + clamped_by] <= 0:
+            x[mean0 + clamp] = 0.0
+        qk = q[k if q.shape[0] > 1 else 0]
+        for i in range(nvel):
+            x[mean0 + i] += x[mean0 + m + i]
+        for i in range(nvel):
+            for j in range(n):
+                x[c0 + i * n + j] += x[c0 + (m + i) * n + j]
+        for i in range(n):
+            for j in range(nvel):
+                x[c0 + i * n + j] += x[c0 + i * n + m + j]
+        for i in range(n):
+            x[c0 + i * n + i] += qk[i]
+        x[age] += 1.0
+
+
+@njit(cache=True, nogil=True)
+def correct_rows(
+    data: F64,
+    rows: I64,
+    z: F64,
+    r: F64,
+    mean0: int,
+    m: int,
+    nvel: int,
+) -> None:  # pragma: no cover - compiled
+    """Kalman update of ``rows`` in place with measurements ``z`` (``(K, m)``).
+
+    ``r`` is the measurement-noise diagonal, ``(1, m)`` or ``(K, m)``. ``K = P H^T S^-1``
+    (a column scaling when ``S`` is diagonal, else a solve), ``x += K (z - H x)``,
+    ``P -= K (P H^T)^T``.
+    """
+    n = m + nvel
+    c0 = mean0 + n
+    s = np.empty((m, m))
+    gain = np.empty((n, m))
+    pht = np.empty((n, m))
+    innovation = np.empty(m)
+    for k in range(rows.shape[0]):
+        x = data[rows[k]]
+        rk = r[k if r.shape[0] > 1 else 0]
+        diagonal = True
+        for i in range(m):
+            for j in range(m):
+                s[i, j] = x[c0 + i * n + j]
+                if i != j and s[i, j] != 0.0:
+                    diagonal = False
+            s[i, i] += rk[i]
+            if s[i, i] == 0.0:
+                diagonal = False
+        for i in range(n):
+            for j in range(m):
+                pht[i, j] = x[c0 + i * n + j]
+        if diagonal:
+            for i in range(n):
+                for j in range(m):
+                    gain[i, j] = pht[i, j] / s[j, j]
+        else:
+            gain[:, :] = np.linalg.solve(s, pht.T).T
+        for j in range(m):
+            innovation[j] = z[k, j] - x[mean0 + j]
+        for i in range(n):
+            acc = 0.0
+            for j in range(m):
+                acc += gain[i, j] * innovation[j]
+            x[mean0 + i] += acc
+        for i in range(n):
+            for j in range(n):
+                acc = 0.0
+                for t in range(m):
+                    acc += gain[i, t] * pht[j, t]
+                x[c0 + i * n + j] -= acc
+
+
+@njit(cache=True, nogil=True)
+def boxes_xyxy(data: F64, rows: I64, mean0: int, fmt: int) -> F64:  # pragma: no cover
+    """``xyxy`` boxes of ``rows`` from the Kalman mean, shape (K, 4).
+
+    ``fmt`` :data:`XYSR` is SORT's ``convert_x_to_bbox`` (``w = sqrt(s r)``, ``h = s / w``);
+    :data:`XYAH` is deep_sort's ``to_tlwh`` (``w = a h``). A negative ``s r`` gives NaN.
+    """
+    out = np.empty((rows.shape[0], 4))
+    for k in range(rows.shape[0]):
+        x = data[rows[k]]
+        cx, cy = x[mean0], x[mean0 + 1]
+        if fmt == XYSR:
+            sr = x[mean0 + 2] * x[mean0 + 3]
+            w = np.sqrt(sr) if sr >= 0 else np.nan
+            hw, hh = w * 0.5, (x[mean0 + 2] / w) * 0.5
+            out[k, 0], out[k, 1], out[k, 2], out[k, 3] = cx - hw, cy - hh, cx + hw, cy + hh
+        else:
+            w, h = x[mean0 + 2] * x[mean0 + 3], x[mean0 + 3]
+            out[k, 0], out[k, 1] = cx - w / 2.0, cy - h / 2.0
+            out[k, 2], out[k, 3] = out[k, 0] + w, out[k, 1] + h
+    return out
+
+
+@njit(cache=True, nogil=True)
+def record_matches(
+    data: F64, rows: I64, det_rows: I64, scores: F64, classes: F64, cols: I64
+) -> None:  # pragma: no cover - compiled
+    """Bookkeeping of matched ``rows``: ``hits``/``hit_streak`` + 1, ``time_since_update = 0``,
+    ``det_index``, and ``score``/``cls`` from the detection where given (non-empty arrays).
+
+    ``cols`` holds the column indices of ``hits, hit_streak, time_since_update, det_index,
+    score, cls``.
+    """
+    for k in range(rows.shape[0]):
+        x = data[rows[k]]
+        x[cols[0]] += 1.0
+        x[cols[1]] += 1.0
+        x[cols[2]] = 0.0
+        x[cols[3]] = det_rows[k]
+        if scores.shape[0]:
+            x[cols[4]] = scores[det_rows[k]]
+        if classes.shape[0]:
+            x[cols[5]] = classes[det_rows[k]]
