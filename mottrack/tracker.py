@@ -40,16 +40,14 @@ def check_positive_size(dets: Detections, tracker: str, width: bool = True) -> N
     """
     if not len(dets):
         return
-    xyxy = dets.xyxy
-    positive = xyxy[:, 3] > xyxy[:, 1]
-    if width:
-        positive &= xyxy[:, 2] > xyxy[:, 0]
-    if not positive.all():
-        i = int(np.flatnonzero(~positive)[0])
+    from .compiled.validate import first_nonpositive_box  # numba, loaded on first use
+
+    i = first_nonpositive_box(dets.xyxy, width)
+    if i >= 0:
         need = "positive width and height" if width else "positive height"
         raise ValueError(
             f"detections: {tracker} needs boxes with {need} (its state holds the aspect ratio "
-            f"w / h); row {i} is {xyxy[i].tolist()}"
+            f"w / h); row {i} is {dets.xyxy[i].tolist()}"
         )
 
 

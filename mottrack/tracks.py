@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .boxes import xyah_to_xyxy, xysr_to_xyxy, xyxy_to_xyah, xyxy_to_xysr
 from .motion.kalman import BatchedKalmanFilter
 from .side_tables import SideTable
 from .types import Detections, Tracks
@@ -73,11 +72,8 @@ _SCALARS: dict[str, float] = {
 #: Columns only the store writes.
 _RESERVED = frozenset({"ids", "order", "mean", "covariance"})
 
-#: The Kalman state's box format -> (from xyxy, to xyxy).
-_BOX_FORMATS: dict[str, tuple[Callable[[F64], F64], Callable[[F64], F64]]] = {
-    "xysr": (xyxy_to_xysr, xysr_to_xyxy),
-    "xyah": (xyxy_to_xyah, xyah_to_xyxy),
-}
+#: Box formats of the Kalman state.
+_BOX_FORMATS = ("xysr", "xyah")
 
 
 def _column(name: str, doc: str) -> property:
@@ -133,7 +129,6 @@ class TrackStore:
             formats = sorted(_BOX_FORMATS)
             raise ValueError(f"box_format: expected one of {formats}, got {box_format!r}")
         self.motion = motion
-        self._to_state, self._to_xyxy = _BOX_FORMATS[box_format]
         defaults = dict(_SCALARS)
         for name, value in (columns or {}).items():
             if name in defaults or name in ("mean", "covariance"):
@@ -162,6 +157,9 @@ class TrackStore:
         self._match_cols = np.array(
             [self._keys[c] for c in ("hits", "hit_streak", "time_since_update", "det_index",
                                      "score", "cls")], np.int64
+        )
+        self._emit_cols = np.array(
+            [self._keys[c] for c in ("ids", "score", "det_index", "cls")], np.int64
         )
         self.reset()
 
@@ -208,7 +206,9 @@ class TrackStore:
         """The Kalman mean of every row (or of ``rows``) as ``xyxy`` boxes, shape (N, 4)."""
         d = self._data
         idx = np.arange(len(d)) if rows is None else _row_indices(rows)
-        return self._kernels.boxes_xyxy(d, idx, self._mean0, self._format)
+        out = np.empty((idx.size, 4))
+        self._kernels.boxes_xyxy(d, idx, self._mean0, self._format, out)
+        return out
 
     def measurements(self, detections: Detections) -> F64:
         """``detections`` in the motion model's box format (``xysr`` or ``xyah``), (N, 4).
@@ -218,7 +218,8 @@ class TrackStore:
         """
         if detections is not self._measured:
             self._measured = detections
-            self._measurement = self._to_state(detections.xyxy)
+            self._measurement = np.empty((len(detections), 4))
+            self._kernels.to_measurements(detections.xyxy, self._format, self._measurement)
         return self._measurement
 
     def ordered(self, mask: NDArray[np.bool_]) -> I64:
@@ -286,11 +287,11 @@ class TrackStore:
         d, motion = self._data, self.motion
         rows = np.asarray(rows, np.int64)
         det_rows = np.asarray(det_rows, np.int64)
-        z = self.measurements(detections)[det_rows]
+        z = self.measurements(detections)
         r = self._r_const
         if r is None:
             r = motion.measurement_noise_diag(d[rows, self._keys["mean"]])
-        self._kernels.correct_rows(d, rows, z, r, self._mean0, motion.mdim, motion.nvel)
+        self._kernels.correct_rows(d, rows, z, det_rows, r, self._mean0, motion.mdim, motion.nvel)
         classes = detections.classes
         self._kernels.record_matches(
             d,
@@ -382,15 +383,24 @@ class TrackStore:
         ``classes``: report the ``cls`` column (the detections carried classes).
         """
         idx = _row_indices(rows)
-        out = self._data[idx]
-        k = self._keys
-        return Tracks.trusted(
-            out[:, k["ids"]].astype(np.int64),
-            self._kernels.boxes_xyxy(self._data, idx, self._mean0, self._format),
-            out[:, k["score"]],
-            out[:, k["det_index"]].astype(np.int64),
-            out[:, k["cls"]].astype(np.int64) if classes else None,
+        n = idx.size
+        ids, xyxy, scores, det_index = (
+            np.empty(n, np.int64), np.empty((n, 4)), np.empty(n), np.empty(n, np.int64)
         )
+        cls = np.empty(n, np.int64) if classes else None
+        self._kernels.emit_rows(
+            self._data,
+            idx,
+            self._emit_cols,
+            self._mean0,
+            self._format,
+            ids,
+            xyxy,
+            scores,
+            det_index,
+            _NO_CLASSES if cls is None else cls,
+        )
+        return Tracks.trusted(ids, xyxy, scores, det_index, cls)
 
     # -- sequences and transactions -----------------------------------------------------
     def reset(self) -> None:
@@ -444,6 +454,7 @@ class TrackStore:
 
 
 _NONE = np.zeros(0)
+_NO_CLASSES = np.zeros(0, np.int64)
 
 
 def _row_indices(rows: Rows) -> I64:

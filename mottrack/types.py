@@ -177,6 +177,17 @@ class Detections:
     def from_array(cls, rows: ArrayLike) -> Detections:
         """Build from ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]`` rows."""
         arr = as_array(rows)
+        if (
+            isinstance(arr, np.ndarray)
+            and arr.dtype == np.float64
+            and arr.ndim == 2
+            and arr.shape[1] in (5, 6)
+            and arr.shape[0]
+        ):
+            from .compiled.validate import first_invalid_row  # numba, loaded on first use
+
+            if first_invalid_row(arr, MAX_COORDINATE, _MAX_EXACT_FLOAT) < 0:
+                return cls._from_valid_rows(arr)
         if not isinstance(arr, np.ndarray):
             try:
                 arr = np.asarray(arr)
@@ -200,6 +211,20 @@ class Detections:
                 f"[x1, y1, x2, y2, score] or (N, 6) [..., class], got shape {arr.shape}"
             )
         return cls(arr[:, :4], arr[:, 4], arr[:, 5] if arr.shape[1] == 6 else None)
+
+    @classmethod
+    def _from_valid_rows(cls, arr: NDArray[np.float64]) -> Detections:
+        """Build from rows that passed ``first_invalid_row`` (no second validation)."""
+        obj = object.__new__(cls)
+        xyxy = arr[:, :4].copy()
+        scores = arr[:, 4].copy()
+        classes = arr[:, 5].astype(np.int64) if arr.shape[1] == 6 else None
+        for name, value in (("xyxy", xyxy), ("scores", scores), ("classes", classes)):
+            if value is not None:
+                value.flags.writeable = False
+            object.__setattr__(obj, name, value)
+        object.__setattr__(obj, "embeddings", None)
+        return obj
 
     def select(self, index: ArrayLike) -> Detections:
         """Return the detections at ``index`` (a boolean mask or integer indices), in that order."""

@@ -4,7 +4,8 @@ A row holds scalar columns and the Kalman ``mean`` (``n`` values from column ``m
 followed by the row-major covariance (``n * n`` values). The state is ``m`` measured values
 then the velocities of the first ``nvel`` of them (``F = I + E``, ``H = [I_m, 0]``), as in
 :class:`mottrack.motion.kalman.BatchedKalmanFilter`, whose NumPy methods are the oracle: every
-step below does the same operations on the same values in the same order.
+step below does the same operations on the same values in the same order. Divisions follow
+NumPy's rules (``error_model="numpy"``: ``x / 0`` is inf or NaN, not an exception).
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["XYAH", "XYSR", "begin_frame", "boxes_xyxy", "correct_rows", "predict_rows"]
+__all__ = [
+    "XYAH",
+    "XYSR",
+    "begin_frame",
+    "boxes_xyxy",
+    "correct_rows",
+    "emit_rows",
+    "predict_rows",
+    "record_matches",
+    "to_measurements",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -22,7 +33,7 @@ I64 = NDArray[np.int64]
 XYSR, XYAH = 0, 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def begin_frame(data: F64, det_index: int, streak: int, since: int) -> None:  # pragma: no cover
     """``det_index = -1``; the streak restarts where last frame missed; ``since += 1``."""
     for r in range(data.shape[0]):
@@ -32,7 +43,7 @@ def begin_frame(data: F64, det_index: int, streak: int, since: int) -> None:  # 
         data[r, since] += 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def predict_rows(
     data: F64,
     rows: I64,
@@ -70,17 +81,18 @@ def predict_rows(
         x[age] += 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def correct_rows(
     data: F64,
     rows: I64,
     z: F64,
+    det_rows: I64,
     r: F64,
     mean0: int,
     m: int,
     nvel: int,
 ) -> None:  # pragma: no cover - compiled
-    """Kalman update of ``rows`` in place with measurements ``z`` (``(K, m)``).
+    """Kalman update of ``rows`` in place with measurements ``z[det_rows]`` (``z``: ``(D, m)``).
 
     ``r`` is the measurement-noise diagonal, ``(1, m)`` or ``(K, m)``. ``K = P H^T S^-1``
     (a column scaling when ``S`` is diagonal, else a solve), ``x += K (z - H x)``,
@@ -114,7 +126,7 @@ def correct_rows(
         else:
             gain[:, :] = np.linalg.solve(s, pht.T).T
         for j in range(m):
-            innovation[j] = z[k, j] - x[mean0 + j]
+            innovation[j] = z[det_rows[k], j] - x[mean0 + j]
         for i in range(n):
             acc = 0.0
             for j in range(m):
@@ -128,14 +140,13 @@ def correct_rows(
                 x[c0 + i * n + j] -= acc
 
 
-@njit(cache=True, nogil=True)
-def boxes_xyxy(data: F64, rows: I64, mean0: int, fmt: int) -> F64:  # pragma: no cover
-    """``xyxy`` boxes of ``rows`` from the Kalman mean, shape (K, 4).
+@njit(cache=True, nogil=True, error_model="numpy")
+def boxes_xyxy(data: F64, rows: I64, mean0: int, fmt: int, out: F64) -> None:  # pragma: no cover
+    """``xyxy`` boxes of ``rows`` from the Kalman mean into ``out``, shape (K, 4).
 
     ``fmt`` :data:`XYSR` is SORT's ``convert_x_to_bbox`` (``w = sqrt(s r)``, ``h = s / w``);
     :data:`XYAH` is deep_sort's ``to_tlwh`` (``w = a h``). A negative ``s r`` gives NaN.
     """
-    out = np.empty((rows.shape[0], 4))
     for k in range(rows.shape[0]):
         x = data[rows[k]]
         cx, cy = x[mean0], x[mean0 + 1]
@@ -148,10 +159,53 @@ def boxes_xyxy(data: F64, rows: I64, mean0: int, fmt: int) -> F64:  # pragma: no
             w, h = x[mean0 + 2] * x[mean0 + 3], x[mean0 + 3]
             out[k, 0], out[k, 1] = cx - w / 2.0, cy - h / 2.0
             out[k, 2], out[k, 3] = out[k, 0] + w, out[k, 1] + h
-    return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def to_measurements(xyxy: F64, fmt: int, out: F64) -> None:  # pragma: no cover - compiled
+    """Boxes ``(D, 4)`` in the Kalman measurement format, into ``out`` ``(D, 4)``.
+
+    :data:`XYSR`: SORT's ``convert_bbox_to_z`` (centre, area ``w h``, ratio ``w / h``);
+    :data:`XYAH`: deep_sort's ``to_xyah`` (centre, ``w / h``, ``h``). Same operations as
+    :func:`mottrack.boxes.xyxy_to_xysr` / :func:`~mottrack.boxes.xyxy_to_xyah`.
+    """
+    for i in range(xyxy.shape[0]):
+        w, h = xyxy[i, 2] - xyxy[i, 0], xyxy[i, 3] - xyxy[i, 1]
+        out[i, 0], out[i, 1] = xyxy[i, 0] + w / 2.0, xyxy[i, 1] + h / 2.0
+        if fmt == XYSR:
+            out[i, 2], out[i, 3] = w * h, w / h
+        else:
+            out[i, 2], out[i, 3] = w / h, h
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def emit_rows(
+    data: F64,
+    rows: I64,
+    cols: I64,
+    mean0: int,
+    fmt: int,
+    ids: I64,
+    xyxy: F64,
+    scores: F64,
+    det_index: I64,
+    classes: I64,
+) -> None:  # pragma: no cover - compiled
+    """Fill the reported arrays of ``rows`` (``cols``: ``ids, score, det_index, cls``).
+
+    ``classes`` may be empty (not reported).
+    """
+    boxes_xyxy(data, rows, mean0, fmt, xyxy)
+    for k in range(rows.shape[0]):
+        x = data[rows[k]]
+        ids[k] = np.int64(x[cols[0]])
+        scores[k] = x[cols[1]]
+        det_index[k] = np.int64(x[cols[2]])
+        if classes.shape[0]:
+            classes[k] = np.int64(x[cols[3]])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def record_matches(
     data: F64, rows: I64, det_rows: I64, scores: F64, classes: F64, cols: I64
 ) -> None:  # pragma: no cover - compiled

@@ -27,10 +27,10 @@ single pair). The rest of the reference's result follows from that matching:
 
 from __future__ import annotations
 
+import lap
 import numpy as np
 from numpy.typing import NDArray
 
-from ..association import solve
 
 __all__ = ["DENSE_PAIRS", "associate"]
 
@@ -106,7 +106,8 @@ def _dense(
     """The reference's solve on the dense ``(D, T)`` matrix."""
     cost = np.zeros((n_det, n_trk))
     cost[cols, rows] = -iou
-    det_to_trk, _ = solve(cost)
+    # Costs lie in [-1, 0]: lapjv needs none of solve()'s guards for inf or huge values.
+    det_to_trk = lap.lapjv(cost, extend_cost=True)[1].astype(np.int64)
     det_idx = np.flatnonzero(det_to_trk >= 0)
     trk_idx = det_to_trk[det_idx]
     good = ~(-cost[det_idx, trk_idx] < threshold)

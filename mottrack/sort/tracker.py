@@ -49,29 +49,28 @@ class SortTracker(Tracker):
 
     def _step(self, detections: Detections, frame: NDArray[np.uint8] | None) -> Tracks:
         cfg, tracks = self.config, self._store
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # 1. Predict every track; drop those whose predicted box is not finite.
-            tracks.begin_frame()
-            tracks.predict()
-            predicted = tracks.boxes()
-            finite = np.isfinite(predicted).all(axis=1)
-            if not finite.all():
-                tracks.mark_deleted(~finite)
-                tracks.purge()
-                predicted = predicted[finite]
-
-            # 2. Associate by IoU; update matched tracks; each unmatched detection starts one.
-            rows, dets, new = associate(predicted, detections.xyxy, cfg.iou_threshold)
-            tracks.correct(rows, detections, dets)
-            tracks.spawn(detections, new)
-
-            # 3. Report updated tracks with a long enough hit streak; delete stale ones.
-            streak = tracks.hit_streak >= cfg.min_hits
-            tracks.assign("state", streak, TrackState.CONFIRMED)
-            reported = tracks.time_since_update < 1
-            if self.frame_count > cfg.min_hits:
-                reported &= streak
-            out = tracks.emit(reported, classes=detections.classes is not None)
-            tracks.mark_deleted(tracks.time_since_update > cfg.max_age)
+        # 1. Predict every track; drop those whose predicted box is not finite.
+        tracks.begin_frame()
+        tracks.predict()
+        predicted = tracks.boxes()
+        finite = np.isfinite(predicted.sum(axis=1))
+        if not finite.all():
+            tracks.mark_deleted(~finite)
             tracks.purge()
+            predicted = predicted[finite]
+
+        # 2. Associate by IoU; update matched tracks; each unmatched detection starts one.
+        rows, dets, new = associate(predicted, detections.xyxy, cfg.iou_threshold)
+        tracks.correct(rows, detections, dets)
+        tracks.spawn(detections, new)
+
+        # 3. Report updated tracks with a long enough hit streak; delete stale ones.
+        streak = tracks.hit_streak >= cfg.min_hits
+        tracks.assign("state", streak, TrackState.CONFIRMED)
+        reported = tracks.time_since_update < 1
+        if self.frame_count > cfg.min_hits:
+            reported &= streak
+        out = tracks.emit(reported, classes=detections.classes is not None)
+        tracks.mark_deleted(tracks.time_since_update > cfg.max_age)
+        tracks.purge()
         return out

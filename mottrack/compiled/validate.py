@@ -1,0 +1,43 @@
+"""Validation of raw detection rows in one pass (the fast path of
+:meth:`mottrack.types.Detections.from_array`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["first_invalid_row", "first_nonpositive_box"]
+
+F64 = NDArray[np.float64]
+
+
+@njit(cache=True, nogil=True)
+def first_invalid_row(rows: F64, max_coordinate: float, max_class: float) -> int:
+    """Index of the first row that :class:`~mottrack.types.Detections` would reject, or -1.
+
+    ``rows`` is ``(N, 5)`` ``[x1, y1, x2, y2, score]`` or ``(N, 6)`` ``[..., class]``: every
+    value finite, coordinates within ``max_coordinate``, ``x2 >= x1``, ``y2 >= y1``, classes
+    whole numbers within ``max_class``.
+    """
+    for i in range(rows.shape[0]):
+        x = rows[i]
+        for j in range(4):
+            if not abs(x[j]) <= max_coordinate:  # NaN fails too
+                return i
+        if not (x[2] >= x[0] and x[3] >= x[1] and np.isfinite(x[4])):
+            return i
+        if rows.shape[1] == 6:
+            c = x[5]
+            if not (abs(c) <= max_class and np.floor(c) == c):
+                return i
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def first_nonpositive_box(xyxy: F64, width: bool) -> int:  # pragma: no cover - compiled
+    """Index of the first box without a positive height (or width, if asked), or -1."""
+    for i in range(xyxy.shape[0]):
+        if not xyxy[i, 3] > xyxy[i, 1] or (width and not xyxy[i, 2] > xyxy[i, 0]):
+            return i
+    return -1
