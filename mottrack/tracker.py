@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .tracks import TrackStore
-from .types import Detections, DetectionsLike, Tracks, as_detections
+from .types import Detections, DetectionsLike, Tracks, as_detections, compiled_validation
 
 __all__ = ["Tracker", "check_frame", "check_positive_size"]
 
@@ -40,9 +40,7 @@ def check_positive_size(dets: Detections, tracker: str, width: bool = True) -> N
     """
     if not len(dets):
         return
-    from .compiled.validate import first_nonpositive_box  # numba, loaded on first use
-
-    i = first_nonpositive_box(dets.xyxy, width)
+    i = compiled_validation().first_nonpositive_box(dets.xyxy, width)
     if i >= 0:
         need = "positive width and height" if width else "positive height"
         raise ValueError(

@@ -158,6 +158,13 @@ class TrackStore:
             [self._keys[c] for c in ("hits", "hit_streak", "time_since_update", "det_index",
                                      "score", "cls")], np.int64
         )
+        self._advance_cols = np.array(
+            [self._keys[c] for c in ("det_index", "hit_streak", "time_since_update", "age")],
+            np.int64,
+        )
+        self._spawn_cols = np.array(
+            [self._keys[c] for c in ("ids", "order", "det_index", "score", "cls")], np.int64
+        )
         self._emit_cols = np.array(
             [self._keys[c] for c in ("ids", "score", "det_index", "cls")], np.int64
         )
@@ -236,6 +243,20 @@ class TrackStore:
         k = self._keys
         self._kernels.begin_frame(
             self._data, k["det_index"], k["hit_streak"], k["time_since_update"]
+        )
+
+    def advance(self) -> None:
+        """:meth:`begin_frame` then :meth:`predict` of every row, in one compiled call."""
+        d = self._data
+        if not len(d):
+            return
+        q = self._q_const
+        if q is None:
+            q = self.motion.process_noise_diag(d[:, self._keys["mean"]])
+        clamp, by = self._clamp
+        motion = self.motion
+        self._kernels.advance(
+            d, self._advance_cols, self._mean0, motion.mdim, motion.nvel, q, clamp, by
         )
 
     def predict(self, rows: I64 | None = None) -> None:
@@ -323,26 +344,32 @@ class TrackStore:
         if values and not (self._keys.keys() >= values.keys() and _RESERVED.isdisjoint(values)):
             unknown = sorted((set(values) - set(self._keys)) | (_RESERVED & set(values)))
             raise ValueError(f"spawn: unknown or reserved columns {unknown}; known: {self.columns}")
-        if det_rows.size == 0:
+        count = det_rows.size
+        if count == 0:
             return
+        det_rows = np.asarray(det_rows, np.int64)
         mean, cov = self.motion.initiate(self.measurements(detections)[det_rows])
-        k, count = self._keys, det_rows.size
-        block = np.broadcast_to(self._blank, (count, self.width)).copy()
-        block[:, k["mean"]] = mean
-        block[:, k["covariance"]] = cov.reshape(count, -1)
-        block[:, k["ids"]] = np.arange(self.next_id, self.next_id + count)
-        block[:, k["order"]] = np.arange(self.next_order, self.next_order + count)
-        block[:, k["det_index"]] = det_rows
-        block[:, k["score"]] = detections.scores[det_rows]
-        if detections.classes is not None:
-            block[:, k["cls"]] = detections.classes[det_rows]
+        classes = detections.classes
+        data = self._kernels.append_rows(
+            self._data,
+            self._blank,
+            mean,
+            cov.reshape(count, -1),
+            det_rows,
+            detections.scores,
+            _NO_CLASSES if classes is None else classes,
+            self.next_id,
+            self.next_order,
+            self._mean0,
+            self._spawn_cols,
+        )
         for name, value in values.items():
-            block[:, k[name]] = value
+            data[len(self) :, self._keys[name]] = value
         for name, table in self._side.items():
             table.spawn(side[name])
         self.next_id += count
         self.next_order += count
-        self._replace(np.concatenate([self._data, block]) if len(self) else block)
+        self._replace(data)
 
     def assign(self, name: str, rows: Rows, value: ArrayLike) -> None:
         """Set scalar column ``name`` at ``rows`` (e.g. a policy's ``state`` transitions)."""

@@ -36,6 +36,19 @@ def as_array(value: Any) -> Any:
     return value
 
 
+_VALIDATE: Any = None
+
+
+def compiled_validation() -> Any:
+    """:mod:`mottrack.compiled.validate`, imported on first use (it loads numba)."""
+    global _VALIDATE
+    if _VALIDATE is None:
+        from .compiled import validate
+
+        _VALIDATE = validate
+    return _VALIDATE
+
+
 def _frozen(name: str, value: ArrayLike, dtype: Any, ndim: int, owner: str) -> NDArray[Any]:
     """Return a read-only copy of ``value`` as ``dtype`` with ``ndim`` dimensions.
 
@@ -184,9 +197,7 @@ class Detections:
             and arr.shape[1] in (5, 6)
             and arr.shape[0]
         ):
-            from .compiled.validate import first_invalid_row  # numba, loaded on first use
-
-            if first_invalid_row(arr, MAX_COORDINATE, _MAX_EXACT_FLOAT) < 0:
+            if compiled_validation().first_invalid_row(arr, MAX_COORDINATE, _MAX_EXACT_FLOAT) < 0:
                 return cls._from_valid_rows(arr)
         if not isinstance(arr, np.ndarray):
             try:
@@ -327,16 +338,16 @@ class Tracks:
         The arrays are made read-only and must not be referenced elsewhere.
         """
         obj = object.__new__(cls)
-        for name, arr in (
-            ("ids", ids),
-            ("xyxy", xyxy),
-            ("scores", scores),
-            ("det_index", det_index),
-            ("classes", classes),
-        ):
-            if arr is not None:
-                arr.flags.writeable = False
-            object.__setattr__(obj, name, arr)
+        setattr_ = object.__setattr__
+        ids.flags.writeable = xyxy.flags.writeable = scores.flags.writeable = False
+        det_index.flags.writeable = False
+        if classes is not None:
+            classes.flags.writeable = False
+        setattr_(obj, "ids", ids)
+        setattr_(obj, "xyxy", xyxy)
+        setattr_(obj, "scores", scores)
+        setattr_(obj, "det_index", det_index)
+        setattr_(obj, "classes", classes)
         return obj
 
     @classmethod

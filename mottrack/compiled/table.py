@@ -225,3 +225,58 @@ def record_matches(
             x[cols[4]] = scores[det_rows[k]]
         if classes.shape[0]:
             x[cols[5]] = classes[det_rows[k]]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def advance(
+    data: F64,
+    cols: I64,
+    mean0: int,
+    m: int,
+    nvel: int,
+    q: F64,
+    clamp: int,
+    clamped_by: int,
+) -> None:  # pragma: no cover - compiled
+    """:func:`begin_frame` then :func:`predict_rows` of every row (``cols``: ``det_index,
+    hit_streak, time_since_update, age``)."""
+    begin_frame(data, cols[0], cols[1], cols[2])
+    predict_rows(data, np.arange(data.shape[0]), mean0, m, nvel, q, clamp, clamped_by, cols[3])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def append_rows(
+    data: F64,
+    blank: F64,
+    mean: F64,
+    cov: F64,
+    det_rows: I64,
+    scores: F64,
+    classes: I64,
+    first_id: int,
+    first_order: int,
+    mean0: int,
+    cols: I64,
+) -> F64:  # pragma: no cover - compiled
+    """The table with one new row per detection row appended (a new array).
+
+    New rows start as ``blank`` with the initial ``mean`` ``(K, n)`` and ``cov`` ``(K, n * n)``,
+    consecutive ids and list positions, and the detection's row, score and class (``classes``
+    may be empty). ``cols``: ``ids, order, det_index, score, cls``.
+    """
+    n_old, count, width = data.shape[0], det_rows.shape[0], data.shape[1]
+    n = mean.shape[1]
+    out = np.empty((n_old + count, width))
+    out[:n_old] = data
+    for k in range(count):
+        x = out[n_old + k]
+        x[:] = blank
+        x[mean0 : mean0 + n] = mean[k]
+        x[mean0 + n : mean0 + n + n * n] = cov[k]
+        x[cols[0]] = first_id + k
+        x[cols[1]] = first_order + k
+        x[cols[2]] = det_rows[k]
+        x[cols[3]] = scores[det_rows[k]]
+        if classes.shape[0]:
+            x[cols[4]] = classes[det_rows[k]]
+    return out

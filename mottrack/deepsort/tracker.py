@@ -90,8 +90,7 @@ class DeepSortTracker(Tracker):
         feats = self._features(detections, order)
 
         # 2. Predict; match (appearance cascade, then IoU); update matched tracks.
-        tracks.begin_frame()
-        tracks.predict()
+        tracks.advance()
         matches, unmatched = self._match(detections, order, feats)
         rows, cols = matches[:, 0], matches[:, 1]
         tracks.correct(rows, detections, order[cols], appearance=feats[cols])

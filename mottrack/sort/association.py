@@ -27,9 +27,14 @@ single pair). The rest of the reference's result follows from that matching:
 
 from __future__ import annotations
 
-import lap
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from numpy.typing import NDArray
+
+from ..association.assignment import _lapjv as lapjv_rows
+from ..compiled.matching import forced_pairs, unique_pairs_above
+from ..compiled.overlap import overlap_pairs
 
 
 __all__ = ["DENSE_PAIRS", "associate"]
@@ -65,9 +70,6 @@ def associate(
     new_dets : ndarray, shape (D - K,)
         Unmatched detections in the order new tracks are created from them.
     """
-    from ..compiled.matching import unique_pairs_above
-    from ..compiled.overlap import overlap_pairs
-
     n_trk, n_det = tracks.shape[0], detections.shape[0]
     if n_trk == 0 or n_det == 0:
         empty = np.zeros(0, np.int64)
@@ -106,8 +108,8 @@ def _dense(
     """The reference's solve on the dense ``(D, T)`` matrix."""
     cost = np.zeros((n_det, n_trk))
     cost[cols, rows] = -iou
-    # Costs lie in [-1, 0]: lapjv needs none of solve()'s guards for inf or huge values.
-    det_to_trk = lap.lapjv(cost, extend_cost=True)[1].astype(np.int64)
+    # Costs lie in [-1, 0]: none of solve()'s guards for inf or huge values are needed.
+    det_to_trk = lapjv_rows(cost)
     det_idx = np.flatnonzero(det_to_trk >= 0)
     trk_idx = det_to_trk[det_idx]
     good = ~(-cost[det_idx, trk_idx] < threshold)
@@ -133,11 +135,6 @@ def _max_iou_matching(
     Returns the matched ``(track, detection)`` pairs in increasing detection order, and their
     IoU (all positive).
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
-    from ..compiled.matching import forced_pairs
-
     forced, undecided = forced_pairs(rows, cols, iou, n_trk, n_det)
     matched = np.flatnonzero(forced)
     core = np.flatnonzero(undecided)

@@ -50,8 +50,7 @@ class SortTracker(Tracker):
     def _step(self, detections: Detections, frame: NDArray[np.uint8] | None) -> Tracks:
         cfg, tracks = self.config, self._store
         # 1. Predict every track; drop those whose predicted box is not finite.
-        tracks.begin_frame()
-        tracks.predict()
+        tracks.advance()
         predicted = tracks.boxes()
         finite = np.isfinite(predicted.sum(axis=1))
         if not finite.all():
