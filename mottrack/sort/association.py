@@ -27,6 +27,7 @@ single pair). The rest of the reference's result follows from that matching:
 
 from __future__ import annotations
 
+import lap
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
@@ -35,6 +36,7 @@ from numpy.typing import NDArray
 from ..association.assignment import _lapjv as lapjv_rows
 from ..compiled.matching import forced_pairs, unique_pairs_above
 from ..compiled.overlap import overlap_pairs
+from .kernels import dense_candidates, threshold_solution
 
 
 __all__ = ["DENSE_PAIRS", "associate"]
@@ -74,12 +76,16 @@ def associate(
     if n_trk == 0 or n_det == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, np.arange(n_det, dtype=np.int64)
+    if n_trk * n_det <= DENSE_PAIRS:
+        shortcut, trk_idx, det_idx, new, square = dense_candidates(tracks, detections, threshold)
+        if shortcut:
+            return trk_idx, det_idx, new
+        det_to_col = lap.lapjv(square, return_cost=False)[0]
+        return threshold_solution(det_to_col, square, n_trk, n_det, threshold)
     rows, cols, iou = overlap_pairs(tracks, detections, 0.0)
     unique, trk_idx, det_idx = unique_pairs_above(rows, cols, iou, n_trk, n_det, threshold)
     if unique:
         return trk_idx, det_idx, _complement(n_det, det_idx)
-    if n_trk * n_det <= DENSE_PAIRS:
-        return _dense(n_trk, n_det, rows, cols, iou, threshold)
     trk_idx, det_idx, matched_iou = _max_iou_matching(n_trk, n_det, rows, cols, iou)
     good = ~(matched_iou < threshold)
     if n_det <= n_trk:
