@@ -409,25 +409,21 @@ class TrackStore:
 
         ``classes``: report the ``cls`` column (the detections carried classes).
         """
-        idx = _row_indices(rows)
-        n = idx.size
-        ids, xyxy, scores, det_index = (
-            np.empty(n, np.int64), np.empty((n, 4)), np.empty(n), np.empty(n, np.int64)
-        )
-        cls = np.empty(n, np.int64) if classes else None
-        self._kernels.emit_rows(
-            self._data,
-            idx,
-            self._emit_cols,
-            self._mean0,
-            self._format,
-            ids,
-            xyxy,
-            scores,
-            det_index,
-            _NO_CLASSES if cls is None else cls,
-        )
-        return Tracks.trusted(ids, xyxy, scores, det_index, cls)
+        rows = np.asarray(rows)
+        if rows.dtype != np.bool_:  # integer rows, in the given order
+            mask = np.zeros(len(self), dtype=bool)
+            mask[rows] = True
+            order = np.searchsorted(np.sort(rows), rows)
+            ids, xyxy, scores, det_index, cls = self._kernels.emit_rows(
+                self._data, mask, self._emit_cols, self._mean0, self._format, classes
+            )
+            ids, xyxy, scores, det_index = ids[order], xyxy[order], scores[order], det_index[order]
+            cls = cls[order] if classes else cls
+        else:
+            ids, xyxy, scores, det_index, cls = self._kernels.emit_rows(
+                self._data, rows, self._emit_cols, self._mean0, self._format, classes
+            )
+        return Tracks.trusted(ids, xyxy, scores, det_index, cls if classes else None)
 
     # -- sequences and transactions -----------------------------------------------------
     def reset(self) -> None:

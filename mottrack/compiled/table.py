@@ -180,29 +180,29 @@ def to_measurements(xyxy: F64, fmt: int, out: F64) -> None:  # pragma: no cover 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def emit_rows(
-    data: F64,
-    rows: I64,
-    cols: I64,
-    mean0: int,
-    fmt: int,
-    ids: I64,
-    xyxy: F64,
-    scores: F64,
-    det_index: I64,
-    classes: I64,
-) -> None:  # pragma: no cover - compiled
-    """Fill the reported arrays of ``rows`` (``cols``: ``ids, score, det_index, cls``).
+    data: F64, rows: NDArray[np.bool_], cols: I64, mean0: int, fmt: int, classes: bool
+) -> tuple[I64, F64, F64, I64, I64]:  # pragma: no cover - compiled
+    """The reported arrays of the rows where ``rows`` holds, in table order.
 
-    ``classes`` may be empty (not reported).
+    ``cols``: ``ids, score, det_index, cls``. Returns ``ids, xyxy, scores, det_index,
+    classes`` (``classes`` empty unless asked).
     """
-    boxes_xyxy(data, rows, mean0, fmt, xyxy)
-    for k in range(rows.shape[0]):
-        x = data[rows[k]]
+    idx = np.flatnonzero(rows)
+    n = idx.shape[0]
+    xyxy = np.empty((n, 4))
+    boxes_xyxy(data, idx, mean0, fmt, xyxy)
+    ids = np.empty(n, np.int64)
+    scores = np.empty(n)
+    det_index = np.empty(n, np.int64)
+    cls = np.empty(n if classes else 0, np.int64)
+    for k in range(n):
+        x = data[idx[k]]
         ids[k] = np.int64(x[cols[0]])
         scores[k] = x[cols[1]]
         det_index[k] = np.int64(x[cols[2]])
-        if classes.shape[0]:
-            classes[k] = np.int64(x[cols[3]])
+        if classes:
+            cls[k] = np.int64(x[cols[3]])
+    return ids, xyxy, scores, det_index, cls
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -225,6 +225,7 @@ def record_matches(
             x[cols[4]] = scores[det_rows[k]]
         if classes.shape[0]:
             x[cols[5]] = classes[det_rows[k]]
+
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
