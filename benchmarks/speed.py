@@ -23,7 +23,14 @@ embedder=None).update_tracks(raw_detections, embeds=...)``). Outputs (confirmed 
 synthetic scenes with simulated features. FairMOT has no installable package, so there is no
 same-run original; ``reference/fairmot_assoc/run_info.json`` records its loop speed.
 
+``--peers``: the published table and curve (:mod:`peers`): mottrack against the original
+SORT, roboflow ``trackers`` (SORTTracker, ByteTrackTracker), deep-sort-realtime and the JDE
+transcription, interleaved in one process, on MOT15 / MOT17 and on synthetic scenes of
+``--objects`` per frame; writes the JSON and ``--png`` (log-log frames/s against objects).
+
 Example::
+
+    python benchmarks/speed.py --peers --json results/peers.json --png results/scaling.png
 
     python benchmarks/speed.py --repeat 5 --json results/speed.json
     python benchmarks/speed.py --tracker deepsort --objects 10 100 --json results/speed_ds.json
@@ -45,6 +52,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -233,7 +241,13 @@ def main() -> None:
     parser.add_argument("--scaling-repeat", type=int, default=3, help="repeats for scaling cases")
     parser.add_argument("--objects", type=int, nargs="+", default=[10, 100, 300, 1000])
     parser.add_argument("--json", default="results/speed.json")
+    parser.add_argument("--peers", action="store_true", help="the peers table and scaling PNG")
+    parser.add_argument("--png", default="results/scaling.png", help="scaling plot (--peers)")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds per point (--peers)")
     args = parser.parse_args()
+    if args.peers:
+        run_peers(args)
+        return
 
     ours = mottrack_runner(args.tracker)
     deepsort = args.tracker == "deepsort"
@@ -306,6 +320,120 @@ def main() -> None:
     payload = {"tracker": args.tracker, "repeat": args.repeat, "results": report}
     payload["blas_threads"] = os.environ["OPENBLAS_NUM_THREADS"]
     write_json(args.json, {**payload, "env": environment()})
+
+
+def _adapt(runner: Callable[[Any], list[np.ndarray]] | None) -> Any:
+    """A ``run`` with a ``prepare`` attribute as a ``(prepare, run)`` pair (None if absent)."""
+    return None if runner is None else (runner.prepare, runner)  # type: ignore[attr-defined]
+
+
+def run_peers(args: argparse.Namespace) -> None:
+    """The peers table (real data) and the scaling curve (synthetic crowds)."""
+    import platform
+
+    from peers import (
+        interleaved,
+        jde_transcription,
+        loglog_slope,
+        mottrack_arrays,
+        plot,
+        roboflow,
+        scaling,
+    )
+
+    suites = [
+        (
+            "SORT, MOT15 train (11 seqs)",
+            load_mot15(),
+            {
+                "mottrack SORT": mottrack_arrays("sort"),
+                "original SORT (PyPI 0.3)": _adapt(original_sort()),
+                "roboflow SORTTracker": roboflow("sort"),
+                "roboflow ByteTrackTracker": roboflow("bytetrack"),
+            },
+            "original SORT (PyPI 0.3)",
+        ),
+        (
+            "DeepSORT, MOT17 + 128-d features (3 seqs)",
+            load_mot17_features(0.3),
+            {
+                "mottrack DeepSORT": mottrack_arrays("deepsort", **DEEPSORT_PARAMS),
+                "deep-sort-realtime 1.3.2": _adapt(original_deepsort()),
+            },
+            None,
+        ),
+        (
+            "FairMOT association, MOT17 + features (3 seqs)",
+            load_mot17_features(0.4),
+            {
+                "mottrack FairMOT": mottrack_arrays("fairmot"),
+                "JDE transcription (tests/)": jde_transcription(),
+            },
+            "JDE transcription (tests/)",
+        ),
+    ]
+    rows, report = [], []
+    for case, seqs, runners, exact in suites:
+        runners = {k: v for k, v in runners.items() if v is not None}
+        n_frames = sum(len(f) for f in seqs)
+        result = interleaved(runners, seqs, args.repeat)
+        ours_name = next(iter(runners))
+        ours_s = result["seconds"][ours_name]
+        for name, seconds in result["seconds"].items():
+            same: Any = "-"
+            if name == exact:
+                same = same_output(result["outputs"][ours_name], result["outputs"][name], False)
+            entry = {
+                "case": case,
+                "runner": name,
+                "fps": n_frames / seconds,
+                "mottrack_speedup": seconds / ours_s,
+                "identical_output": same,
+            }
+            report.append(entry)
+            rows.append([case, name, round(entry["fps"]), f"{seconds / ours_s:.2f}x", same])
+    print_table(["case", "runner", "f/s", "mottrack is", "same output"], rows)
+
+    def scene(n: int, frames: int, features: bool) -> list[Frames]:
+        return synthetic(n, frames, seed=1, features=features)
+
+    curve_runners = {
+        "mottrack SORT": ("sort", mottrack_arrays("sort")),
+        "mottrack DeepSORT": ("deepsort", mottrack_arrays("deepsort", **DEEPSORT_PARAMS)),
+        "mottrack FairMOT": ("fairmot", mottrack_arrays("fairmot")),
+        "original SORT (PyPI 0.3)": ("sort", _adapt(original_sort())),
+        "roboflow SORTTracker": ("sort", roboflow("sort")),
+        "roboflow ByteTrackTracker": ("sort", roboflow("bytetrack")),
+        "deep-sort-realtime 1.3.2": ("deepsort", _adapt(original_deepsort())),
+        "JDE transcription (tests/)": ("fairmot", jde_transcription()),
+    }
+    curve_runners = {k: v for k, v in curve_runners.items() if v[1] is not None}
+    print("scaling (synthetic crowds, CPU time):")
+    points = scaling(
+        curve_runners,
+        scene,
+        args.objects,
+        lambda n: 100 if n <= 300 else 30 if n <= 1000 else 10,
+        args.budget,
+    )
+    slopes = {
+        name: loglog_slope(points, name, 1000, 10000)
+        for name in curve_runners
+        if name.startswith("mottrack")
+    }
+    print("log-log slope of time per frame, 1,000 -> 10,000 objects:", slopes)
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    plot(points, Path(args.png), f"tracker-only throughput, {cpu}, {os.cpu_count()} cores")
+    payload = {"table": report, "scaling": points, "slopes_1000_10000": slopes, "cpu": cpu}
+    write_json(args.json, {**payload, "rounds": args.repeat, "env": environment()})
 
 
 if __name__ == "__main__":

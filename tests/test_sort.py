@@ -276,3 +276,73 @@ def test_unknown_parameter_lists_valid_ones() -> None:
         create_tracker("sort", max_agee=3)
     with pytest.raises(ValueError, match="available"):
         create_tracker("nope")
+
+
+# ----------------------------------------------------------------------------- crowds
+
+
+def _crowd(objects: int, frames: int, seed: int, density: float | None = 100.0, **kw):
+    """A synthetic crowd; ``density`` objects per 1920 x 1080 (None: a 1920 x 1080 canvas)."""
+    scale = 1.0 if density is None else max(1.0, (objects / density) ** 0.5)
+    seq = generate(
+        num_frames=frames,
+        num_objects=objects,
+        seed=seed,
+        width=round(1920 * scale),
+        height=round(1080 * scale),
+        occlusion_iou=1.0,
+        **kw,
+    )
+    return [d for _, d in seq.frames()]
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Count calls of ``mottrack.sort.association.<name>``."""
+    from mottrack.sort import association
+
+    calls = [0]
+    inner = getattr(association, name)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return inner(*args, **kwargs)
+
+    monkeypatch.setattr(association, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "objects, frames, density",
+    [(300, 30, 100.0), (1000, 10, 100.0), (1000, 5, None)],
+    ids=["300-crowd", "1000-crowd", "1000-on-1920x1080"],
+)
+def test_matches_original_in_crowds(
+    monkeypatch: pytest.MonkeyPatch, objects: int, frames: int, density: float | None
+) -> None:
+    """Crowds take the sparse path (overlap grid, forced pairs, sparse solve of the rest,
+    dense solve where the reference's tie order decides IDs) and equal the original
+    frame by frame, IDs included."""
+    sparse = _count_calls(monkeypatch, "_max_iou_matching")
+    _assert_same_as_original(_crowd(objects, frames, seed=objects + frames, density=density))
+    assert sparse[0] >= frames - 2  # the sparse path was taken
+
+
+def test_tie_order_beyond_the_dense_bound_only_relabels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``max_dense_pairs`` the frames where lapjv's tie order picks the IDs of new
+    tracks are decided without it: the same tracks and boxes as the original, IDs up to a
+    one-to-one relabelling. With the default bound the IDs are the original's."""
+    frames = _crowd(150, 40, seed=5, false_positives=15.0, miss_prob=0.3)
+    theirs = _original_sort_outputs(frames)
+    dense = _count_calls(monkeypatch, "_dense")
+    relabel: dict[float, float] = {}
+    tracker = SortTracker(max_dense_pairs=0)
+    for i, (d, ref) in enumerate(zip(frames, theirs)):
+        t = tracker.update(d)
+        ours = np.column_stack([t.xyxy, t.ids])
+        ours, ref = ours[np.lexsort(ours[:, :4].T)], ref[np.lexsort(ref[:, :4].T)]
+        np.testing.assert_allclose(ours[:, :4], ref[:, :4], atol=1e-6, err_msg=f"frame {i + 1}")
+        for a, b in zip(ours[:, 4], ref[:, 4]):
+            assert relabel.setdefault(a, b) == b, f"frame {i + 1}: id {a} is {b} and {relabel[a]}"
+    assert len(set(relabel.values())) == len(relabel)
+    assert dense[0] == 0  # never solved densely
+    assert sorted(relabel) != [relabel[k] for k in sorted(relabel)]  # the case did occur

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import lap
 import numpy as np
+from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-from numpy.typing import NDArray
 
 from ..association.assignment import _lapjv as lapjv_rows
 from ..compiled.matching import forced_pairs, unique_pairs_above
 from ..compiled.overlap import overlap_pairs
 from .kernels import dense_candidates, threshold_solution
-
 
 __all__ = ["DENSE_PAIRS", "associate"]
 

@@ -22,13 +22,25 @@ class SortConfig:
         updated this frame is reported during the first ``min_hits`` frames of a sequence.
     iou_threshold : float, default 0.3
         Minimum IoU between a predicted track box and a detection for a match.
+    max_dense_pairs : int or None, default 2**21
+        Memory bound of the one case where the reference's solver, not the IoUs, decides the
+        output: more detections than tracks and some track without any overlapping
+        detection. Which detections the dense ``lapjv`` then pairs at IoU 0 fixes the ID order
+        of the tracks born in that frame, so such frames are solved densely, as the reference
+        does, up to ``tracks x detections <= max_dense_pairs`` (about 1,450 x 1,450: 16 MiB
+        for the matrix, 64 MiB inside lapjv). Above it the lowest-numbered leftover
+        detections are taken: the same tracks and boxes, and IDs that can differ from the
+        original's by a relabelling. ``None``: always dense (the reference's memory).
     """
 
     max_age: int = 1
     min_hits: int = 3
     iou_threshold: float = 0.3
+    max_dense_pairs: int | None = 2**21
 
     def __post_init__(self) -> None:
         check_int("SortConfig", "max_age", self.max_age, 0)
         check_int("SortConfig", "min_hits", self.min_hits, 0)
         check_fraction("SortConfig", "iou_threshold", self.iou_threshold)
+        if self.max_dense_pairs is not None:
+            check_int("SortConfig", "max_dense_pairs", self.max_dense_pairs, 0)

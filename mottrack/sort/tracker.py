@@ -33,7 +33,7 @@ class SortTracker(Tracker):
     ----------
     config : SortConfig, optional
     **overrides
-        ``max_age``, ``min_hits``, ``iou_threshold``.
+        ``max_age``, ``min_hits``, ``iou_threshold``, ``max_dense_pairs``.
     """
 
     config_class = SortConfig
@@ -59,7 +59,9 @@ class SortTracker(Tracker):
             predicted = predicted[finite]
 
         # 2. Associate by IoU; update matched tracks; each unmatched detection starts one.
-        rows, dets, new = associate(predicted, detections.xyxy, cfg.iou_threshold)
+        rows, dets, new = associate(
+            predicted, detections.xyxy, cfg.iou_threshold, cfg.max_dense_pairs
+        )
         tracks.correct(rows, detections, dets)
         tracks.spawn(detections, new)
 

@@ -1,0 +1,164 @@
+"""The compiled kernels against their NumPy oracles (same values, same pairs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+from mottrack import Detections
+from mottrack.boxes import iou_matrix, xyah_to_xyxy, xysr_to_xyxy, xyxy_to_xyah, xyxy_to_xysr
+from mottrack.compiled import matching, overlap, validate
+from mottrack.motion import ConstantVelocityXYAH, ConstantVelocityXYSR
+from mottrack.sort.association import _max_iou_matching
+from mottrack.tracks import TrackStore
+from mottrack.types import MAX_COORDINATE
+
+
+def _boxes(
+    rng: np.random.Generator, n: int, *, huge: float = 0.0, grid: bool = False
+) -> np.ndarray:
+    """Random xyxy boxes; some empty, a fraction ``huge`` spanning the whole scene."""
+    xy = rng.uniform(-50, 500, (n, 2))
+    wh = rng.uniform(0, 80, (n, 2)) * (rng.random((n, 1)) < 0.9)
+    wh += (rng.random((n, 1)) < huge) * 900
+    boxes = np.hstack([xy, xy + wh])
+    return np.round(boxes) if grid else boxes
+
+
+@pytest.mark.parametrize("off", [0.0, 1.0])
+def test_overlap_pairs_are_the_nonzero_entries_of_iou_matrix(off: float) -> None:
+    """Sparse pairs = the dense matrix's non-zero entries, bit for bit, in row-major order
+    (empty and huge boxes, integer coordinates with touching edges, empty sets)."""
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        n, m = rng.integers(0, 60, 2)
+        a = _boxes(rng, n, huge=0.05, grid=trial % 3 == 0)
+        b = _boxes(rng, m, huge=0.05, grid=trial % 3 == 0)
+        dense = iou_matrix(a, b, off)
+        np.testing.assert_array_equal(overlap.iou_dense(a, b, off), dense)
+        rows, cols, vals = overlap.overlap_pairs(a, b, off)
+        nz = np.nonzero(dense)
+        np.testing.assert_array_equal(rows, nz[0], err_msg=f"trial {trial}")
+        np.testing.assert_array_equal(cols, nz[1], err_msg=f"trial {trial}")
+        np.testing.assert_array_equal(vals, dense[nz], err_msg=f"trial {trial}")
+
+
+def _best_matching(n: int, m: int, rows: np.ndarray, cols: np.ndarray, w: np.ndarray) -> set:
+    """The maximum-weight matching by a dense solve (the oracle)."""
+    gain = np.zeros((n, m))
+    gain[rows, cols] = w
+    r, c = linear_sum_assignment(-gain)
+    keep = gain[r, c] > 0
+    return set(zip(r[keep].tolist(), c[keep].tolist()))
+
+
+def test_forced_pairs_belong_to_the_maximum_matching() -> None:
+    """Every forced edge is in the (unique) maximum-weight matching, and the sparse solve
+    of the rest completes it exactly."""
+    rng = np.random.default_rng(1)
+    forced_total = 0
+    for trial in range(200):
+        n, m = rng.integers(1, 40, 2)
+        a, b = _boxes(rng, n), _boxes(rng, m)
+        rows, cols, iou = overlap.overlap_pairs(a, b, 0.0)
+        if not rows.size:
+            continue
+        best = _best_matching(n, m, rows, cols, iou)
+        forced, _ = matching.forced_pairs(rows, cols, iou, n, m)
+        fixed = set(zip(rows[forced].tolist(), cols[forced].tolist()))
+        assert fixed <= best, f"trial {trial}"
+        forced_total += len(fixed)
+        trk, det, _ = _max_iou_matching(n, m, rows, cols, iou)
+        assert set(zip(trk.tolist(), det.tolist())) == best, f"trial {trial}"
+        assert np.all(np.diff(det) > 0)
+    assert forced_total > 100  # the rule does fire
+
+
+def test_forced_pairs_leave_a_close_call_to_the_solver() -> None:
+    """A pair that is each end's best but outweighed by the two pairs it would exclude
+    (0.35 against 0.2 + 0.2) is not forced, and the solver takes the two."""
+    rows, cols = np.array([0, 0, 1]), np.array([0, 1, 0])
+    iou = np.array([0.35, 0.2, 0.2])
+    forced, undecided = matching.forced_pairs(rows, cols, iou, 2, 2)
+    assert not forced.any() and undecided.all()
+    trk, det, _ = _max_iou_matching(2, 2, rows, cols, iou)
+    assert set(zip(trk.tolist(), det.tolist())) == {(0, 1), (1, 0)}
+    forced, _ = matching.forced_pairs(rows, cols, np.array([0.45, 0.2, 0.2]), 2, 2)
+    assert forced.tolist() == [True, False, False]
+
+
+def _store_with_tracks(motion, fmt: str, rng: np.random.Generator, n: int) -> TrackStore:
+    store = TrackStore(motion, fmt)
+    xyxy = _boxes(rng, n) + np.array([0, 0, 5, 5])
+    store.spawn(Detections(xyxy, rng.random(n)), np.arange(n))
+    return store
+
+
+@pytest.mark.parametrize(
+    "motion, fmt", [(ConstantVelocityXYSR(), "xysr"), (ConstantVelocityXYAH(), "xyah")]
+)
+def test_table_kernels_equal_the_numpy_filter(motion, fmt: str) -> None:
+    """predict / correct / boxes / measurements through the store = the NumPy filter."""
+    rng = np.random.default_rng(2)
+    store = _store_with_tracks(motion, fmt, rng, 12)
+    # Some shrinking boxes, so SORT's area-velocity clamp fires.
+    store._data[::3, store._keys["mean"].start + motion.ndim - 1] = -1e6
+    mean, cov = store.mean.copy(), store.covariance.copy()
+    for _ in range(3):
+        store.predict()
+        mean, cov = motion.predict(mean, cov)
+        np.testing.assert_allclose(store.mean, mean, rtol=1e-13, atol=1e-9)
+        np.testing.assert_allclose(store.covariance, cov, rtol=1e-13, atol=1e-9)
+    dets = Detections(_boxes(rng, 12) + np.array([0, 0, 5, 5]), rng.random(12))
+    to_state = xyxy_to_xysr if fmt == "xysr" else xyxy_to_xyah
+    np.testing.assert_array_equal(store.measurements(dets), to_state(dets.xyxy))
+    rows, det_rows = np.array([0, 3, 5, 11]), np.array([7, 1, 2, 0])
+    store.correct(rows, dets, det_rows)
+    m2, c2 = motion.update(mean[rows], cov[rows], to_state(dets.xyxy)[det_rows])
+    np.testing.assert_allclose(store.mean[rows], m2, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(store.covariance[rows], c2, rtol=1e-12, atol=1e-9)
+    to_xyxy = xysr_to_xyxy if fmt == "xysr" else xyah_to_xyxy
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(store.boxes(), to_xyxy(store.mean))
+    np.testing.assert_array_equal(store.hits[rows], 1)
+    np.testing.assert_array_equal(np.delete(store.hits, rows), 0)
+    np.testing.assert_array_equal(store.det_index[rows], det_rows)
+
+
+def test_correct_with_a_full_innovation_covariance_solves() -> None:
+    """A non-diagonal S takes the solve branch and still equals the NumPy filter."""
+    rng = np.random.default_rng(3)
+    motion = ConstantVelocityXYSR()
+    store = _store_with_tracks(motion, "xysr", rng, 4)
+    cov_cols = store._keys["covariance"]
+    cov = store.covariance.copy()
+    cov[:, 0, 1] = cov[:, 1, 0] = 2.0  # correlated x and y
+    store._data[:, cov_cols] = cov.reshape(4, -1)
+    mean = store.mean.copy()
+    dets = Detections(_boxes(rng, 4) + np.array([0, 0, 5, 5]), np.ones(4))
+    store.correct(np.arange(4), dets, np.arange(4))
+    m2, c2 = motion.update(mean, cov, xyxy_to_xysr(dets.xyxy))
+    np.testing.assert_allclose(store.mean, m2, rtol=1e-12)
+    np.testing.assert_allclose(store.covariance, c2, rtol=1e-12, atol=1e-12)
+
+
+def test_fast_row_validation_accepts_exactly_what_detections_accepts() -> None:
+    """The one-pass check of raw rows agrees with the Detections constructor on every row."""
+    rng = np.random.default_rng(4)
+    bad_values = [np.nan, np.inf, -np.inf, 2e8, 0.5, 2.0**60]
+    for trial in range(400):
+        rows = np.column_stack([_boxes(rng, 3), rng.random(3), rng.integers(0, 5, 3)])
+        if trial % 2:
+            rows = rows[:, :5]
+        i, j = rng.integers(0, 3), rng.integers(0, rows.shape[1])
+        rows[i, j] = bad_values[trial % len(bad_values)] if trial % 4 else rows[i, j]
+        if trial % 7 == 0:
+            rows[i, [0, 2]] = rows[i, [2, 0]] + np.array([1, 0])  # x2 < x1
+        try:
+            Detections(rows[:, :4], rows[:, 4], rows[:, 5] if rows.shape[1] == 6 else None)
+            ok = True
+        except ValueError:
+            ok = False
+        fast_ok = validate.first_invalid_row(rows, MAX_COORDINATE, 2.0**53) < 0
+        assert fast_ok == ok, f"trial {trial}: {rows.tolist()}"
