@@ -10,7 +10,7 @@ from mottrack import Detections
 from mottrack.boxes import iou_matrix, xyah_to_xyxy, xysr_to_xyxy, xyxy_to_xyah, xyxy_to_xysr
 from mottrack.compiled import matching, overlap, validate
 from mottrack.motion import ConstantVelocityXYAH, ConstantVelocityXYSR
-from mottrack.sort.association import _max_iou_matching
+from mottrack.sort.association import _max_iou_matching, _sparse_solve
 from mottrack.tracks import TrackStore
 from mottrack.types import MAX_COORDINATE
 
@@ -162,3 +162,16 @@ def test_fast_row_validation_accepts_exactly_what_detections_accepts() -> None:
             ok = False
         fast_ok = validate.first_invalid_row(rows, MAX_COORDINATE, 2.0**53) < 0
         assert fast_ok == ok, f"trial {trial}: {rows.tolist()}"
+
+
+def test_sparse_solve_finds_the_maximum_matching() -> None:
+    """The sparse reduction (used for large undecided rests) = the dense optimum."""
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        n, m = rng.integers(1, 80, 2)
+        rows, cols, iou = overlap.overlap_pairs(_boxes(rng, n), _boxes(rng, m), 0.0)
+        if not rows.size:
+            continue
+        edges = _sparse_solve(cols, rows, iou, np.arange(rows.size), m, n)
+        got = set(zip(rows[edges].tolist(), cols[edges].tolist()))
+        assert got == _best_matching(n, m, rows, cols, iou), f"trial {trial}"

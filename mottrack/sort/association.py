@@ -131,11 +131,8 @@ def _max_iou_matching(
 
     Pairs that every maximum matching contains are fixed first
     (:func:`~mottrack.compiled.matching.forced_pairs`: in a crowd, most of them); the rest is
-    solved with SciPy's sparse Jonker-Volgenant (``min_weight_full_bipartite_matching``) on the
-    standard reduction of a maximum-weight matching to a perfect one: every detection may stay
-    single (a private dummy column) and every track too (a private dummy row), dummy rows and
-    columns pair up along the overlap edges, and a cost ``2 - IoU`` on real pairs (2 elsewhere)
-    makes the cheapest perfect matching the heaviest matching.
+    solved with lapjv on its dense matrix when it is small, else with SciPy's sparse
+    Jonker-Volgenant (:func:`_sparse_solve`).
 
     Returns the matched ``(track, detection)`` pairs in increasing detection order, and their
     IoU (all positive).
@@ -147,22 +144,42 @@ def _max_iou_matching(
         trk, t_inv = np.unique(rows[core], return_inverse=True)
         det, d_inv = np.unique(cols[core], return_inverse=True)
         t, d, e = trk.size, det.size, core.size
-        # Rows: detections, then one dummy per track; columns: tracks, then one dummy per
-        # detection.
-        graph = csr_matrix(
-            (
-                np.concatenate([2.0 - iou[core], np.full(d + t + e, 2.0)]),
-                (
-                    np.concatenate([d_inv, np.arange(d), d + np.arange(t), d + t_inv]),
-                    np.concatenate([t_inv, t + np.arange(d), np.arange(t), t + d_inv]),
-                ),
-            ),
-            shape=(d + t, t + d),
-        )
-        row_of, col_of = min_weight_full_bipartite_matching(graph)
-        real = (row_of < d) & (col_of < t)
-        edge_of = dict(zip(zip(d_inv.tolist(), t_inv.tolist()), core.tolist()))
-        chosen = [edge_of[p] for p in zip(row_of[real].tolist(), col_of[real].tolist())]
-        matched = np.concatenate([matched, np.asarray(chosen, np.int64)])
+        if t * d <= DENSE_PAIRS:  # a small rest: lapjv on its dense matrix
+            edge_of = np.full((d, t), -1, np.int64)
+            edge_of[d_inv, t_inv] = core
+            cost = np.zeros((d, t))
+            cost[d_inv, t_inv] = -iou[core]
+            det_to_trk = lapjv_rows(cost)
+            pair = np.flatnonzero(det_to_trk >= 0)
+            chosen = edge_of[pair, det_to_trk[pair]]
+            matched = np.concatenate([matched, chosen[chosen >= 0]])
+        else:
+            matched = np.concatenate([matched, _sparse_solve(d_inv, t_inv, iou[core], core, d, t)])
     matched = matched[np.argsort(cols[matched], kind="stable")]
     return rows[matched], cols[matched], iou[matched]
+
+
+def _sparse_solve(d_inv: I64, t_inv: I64, weight: F64, edges: I64, d: int, t: int) -> I64:
+    """The heaviest matching of a sparse graph (edges ``(d_inv, t_inv)``), as edge ids.
+
+    Rows: detections, then one dummy per track; columns: tracks, then one dummy per detection;
+    dummies pair up along the edges, and ``2 - weight`` on real pairs (2 elsewhere) makes the
+    cheapest perfect matching the heaviest matching.
+    """
+    e = edges.size
+    graph = csr_matrix(
+        (
+            np.concatenate([2.0 - weight, np.full(d + t + e, 2.0)]),
+            (
+                np.concatenate([d_inv, np.arange(d), d + np.arange(t), d + t_inv]),
+                np.concatenate([t_inv, t + np.arange(d), np.arange(t), t + d_inv]),
+            ),
+        ),
+        shape=(d + t, t + d),
+    )
+    row_of, col_of = min_weight_full_bipartite_matching(graph)
+    real = (row_of < d) & (col_of < t)
+    edge_of = dict(zip(zip(d_inv.tolist(), t_inv.tolist()), edges.tolist()))
+    return np.array(
+        [edge_of[p] for p in zip(row_of[real].tolist(), col_of[real].tolist())], np.int64
+    )
