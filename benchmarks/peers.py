@@ -14,9 +14,9 @@ each figure is the median CPU time over the rounds.
 - FairMOT's association is compared with the plain per-object transcription of
   ``JDETracker.update`` in ``tests/jde_transcription.py``.
 
-The scaling curve runs every tracker on synthetic scenes of 10 to 10,000 objects per frame at a
-constant crowd density (``speed.DENSITY``), dropping a runner once a point took longer than
-``--budget`` seconds; it is saved as a log-log PNG.
+The scaling curve runs every tracker on synthetic scenes of 10 to 10,000 objects per frame at
+a constant crowd density (``mottrack.datasets.CROWD_DENSITY``), dropping a runner once its
+next point would take longer than ``--budget`` seconds; it is saved as a log-log PNG.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Detections (and features) are preloaded (I/O excluded); each figure is the media
 
 (a) frames/s over all 11 MOT15 train sequences (``$MOTTRACK_SHARED/data/MOT15/train``);
 (b) scaling: frames/s and peak traced memory at 10, 100, 300 and 1000 objects per frame on
-    synthetic scenes (``mottrack.datasets.generate``);
+    synthetic crowds (``mottrack.datasets.crowd``);
 (c) the same for the original SORT as packaged on PyPI (``simple-online-realtime-tracking==0.3``,
     ``pip install --no-deps``) when it is importable, with the ratio and an output check.
 
@@ -60,7 +60,7 @@ from _common import environment, print_table, sequence_dirs, shared_root, write_
 
 from mottrack import Detections, Pipeline, create_tracker
 from mottrack.boxes import convert
-from mottrack.datasets import generate
+from mottrack.datasets import crowd
 from mottrack.io import MOTSequence
 
 Frames = list[Detections]
@@ -93,24 +93,10 @@ def load_mot17_features(min_score: float = 0.3) -> list[Frames]:
     return seqs
 
 
-#: Crowd density of the synthetic scenes: objects per 1920 x 1080 pixels (boxes 60-250 px
-#: tall). MOT20's crowds hold ~150 people per 1920 x 1080 frame, smaller ones; here each box
-#: overlaps ~2.5 others (at 100), so scenes of any size stay as crowded as a real crowd.
-DENSITY = 100
-
-
 def synthetic(objects: int, frames: int, seed: int = 0, features: bool = False) -> list[Frames]:
-    """A synthetic scene of ``objects`` per frame, on a canvas of at least 1920 x 1080 scaled
-    to keep :data:`DENSITY` (no occlusion misses: about 0.9 * objects detections per frame)."""
-    scale = max(1.0, (objects / DENSITY) ** 0.5)
-    seq = generate(
-        num_frames=frames,
-        num_objects=objects,
-        seed=seed,
-        width=round(1920 * scale),
-        height=round(1080 * scale),
-        occlusion_iou=1.0,
-    )
+    """A crowd of ``objects`` per frame at :data:`~mottrack.datasets.CROWD_DENSITY` (no
+    occlusion misses: about 0.9 * objects detections per frame)."""
+    seq = crowd(objects, frames, seed)
     emb = seq.feature_vectors() if features else None
     return [[d for _, d in seq.frames(emb)]]
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mottrack import Detections, create_tracker, list_trackers
-from mottrack.datasets import generate
+from mottrack.datasets import crowd, generate
 from mottrack.io import MOTSequence, load_mot_txt
 from mottrack.pipeline import track_frames
 from mottrack.sort import SortConfig, SortTracker
@@ -282,18 +282,7 @@ def test_unknown_parameter_lists_valid_ones() -> None:
 
 
 def _crowd(objects: int, frames: int, seed: int, density: float | None = 100.0, **kw):
-    """A synthetic crowd; ``density`` objects per 1920 x 1080 (None: a 1920 x 1080 canvas)."""
-    scale = 1.0 if density is None else max(1.0, (objects / density) ** 0.5)
-    seq = generate(
-        num_frames=frames,
-        num_objects=objects,
-        seed=seed,
-        width=round(1920 * scale),
-        height=round(1080 * scale),
-        occlusion_iou=1.0,
-        **kw,
-    )
-    return [d for _, d in seq.frames()]
+    return [d for _, d in crowd(objects, frames, seed, density, **kw).frames()]
 
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:

@@ -1,6 +1,7 @@
 """Datasets: a seeded synthetic scene generator and a tiny JDE training set made from it.
 
-:mod:`.config` (:class:`SyntheticConfig`), :mod:`.simulate` (:func:`generate`; objects in
+:mod:`.config` (:class:`SyntheticConfig`), :mod:`.simulate` (:func:`generate`;
+:mod:`.crowd` for crowds of any size; objects in
 :mod:`.population`, the simulated detector in :mod:`.detector`), :mod:`.sequence`
 (:class:`SyntheticSequence`), :mod:`.render` (frames), :mod:`.features` (simulated re-ID
 features), :mod:`.mot_folder` (MOTChallenge folders) and :mod:`.jde` (``build_synthetic_jde``,
@@ -14,6 +15,7 @@ import importlib
 from typing import Any
 
 from .config import SyntheticConfig
+from .crowd import CROWD_DENSITY, crowd
 from .render import NUM_PATTERNS
 from .sequence import SyntheticSequence
 from .simulate import generate
@@ -21,7 +23,15 @@ from .simulate import generate
 #: Names loaded from :mod:`.jde` on first access.
 _LAZY = {"SMALL_SCENE": "mottrack.datasets.jde", "build_synthetic_jde": "mottrack.datasets.jde"}
 
-__all__ = ["NUM_PATTERNS", "SyntheticConfig", "SyntheticSequence", "generate", *_LAZY]
+__all__ = [
+    "CROWD_DENSITY",
+    "NUM_PATTERNS",
+    "SyntheticConfig",
+    "SyntheticSequence",
+    "crowd",
+    "generate",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -143,7 +143,7 @@ def _max_iou_matching(
     if core.size:
         trk, t_inv = np.unique(rows[core], return_inverse=True)
         det, d_inv = np.unique(cols[core], return_inverse=True)
-        t, d, e = trk.size, det.size, core.size
+        t, d = trk.size, det.size
         if t * d <= DENSE_PAIRS:  # a small rest: lapjv on its dense matrix
             edge_of = np.full((d, t), -1, np.int64)
             edge_of[d_inv, t_inv] = core
