@@ -39,7 +39,7 @@ from .motion.kalman import BatchedKalmanFilter
 from .side_tables import SideTable
 from .types import Detections, Tracks
 
-__all__ = ["TrackState", "TrackStore"]
+__all__ = ["RULE_COLUMNS", "TrackState", "TrackStore"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -68,6 +68,20 @@ _SCALARS: dict[str, float] = {
     "cls": -1.0,
     "order": 0.0,
 }
+
+#: Columns a compiled lifecycle rule receives, in this order (see TrackStore.apply_rule).
+RULE_COLUMNS = (
+    "ids",
+    "score",
+    "det_index",
+    "cls",
+    "state",
+    "hits",
+    "hit_streak",
+    "age",
+    "time_since_update",
+    "order",
+)
 
 #: Columns only the store writes.
 _RESERVED = frozenset({"ids", "order", "mean", "covariance"})
@@ -165,9 +179,8 @@ class TrackStore:
         self._spawn_cols = np.array(
             [self._keys[c] for c in ("ids", "order", "det_index", "score", "cls")], np.int64
         )
-        self._emit_cols = np.array(
-            [self._keys[c] for c in ("ids", "score", "det_index", "cls")], np.int64
-        )
+        self._emit_cols = np.array([self._keys[c] for c in RULE_COLUMNS[:4]], np.int64)
+        self._rule_cols = np.array([self._keys[c] for c in RULE_COLUMNS], np.int64)
         self.reset()
 
     # -- reading ------------------------------------------------------------------------
@@ -386,6 +399,25 @@ class TrackStore:
         count = rows.size
         self._data[rows, self._keys["order"]] = np.arange(self.next_order, self.next_order + count)
         self.next_order += count
+
+    def apply_rule(self, rule: Callable[..., tuple[Any, ...]], *args: Any) -> tuple[Any, ...]:
+        """Run a policy's compiled lifecycle rule on the table, in place.
+
+        ``rule(data, columns, mean0, box_format, *args)`` is a numba function that receives the
+        table, the indices of :data:`RULE_COLUMNS` in it, the first column of the Kalman mean
+        and the box format (``mottrack.compiled.table.XYSR``/``XYAH``); it may change the
+        scalar columns (set ``state`` to DELETED for :meth:`purge`) and must return a tuple
+        whose first item is the number of rows it marked DELETED.
+
+        Returns
+        -------
+        tuple
+            The rule's other return values.
+        """
+        deleted, *rest = rule(self._data, self._rule_cols, self._mean0, self._format, *args)
+        if deleted:
+            self._deleted = True
+        return tuple(rest)
 
     def mark_deleted(self, rows: Rows) -> None:
         """Set ``rows`` DELETED; :meth:`purge` removes them."""

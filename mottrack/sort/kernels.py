@@ -1,4 +1,5 @@
-"""SORT's association rule on small frames, compiled (see :mod:`mottrack.sort.association`).
+"""SORT's compiled steps: the association rule on small frames (see
+:mod:`mottrack.sort.association`) and the lifecycle rule run by ``TrackStore.apply_rule``.
 
 A frame with few tracks and detections costs two calls: :func:`dense_candidates` scores every
 pair and applies the reference's one-to-one shortcut; when the shortcut does not apply, the
@@ -13,8 +14,12 @@ from numba import njit
 from numpy.typing import NDArray
 
 from ..compiled.overlap import _iou
+from ..compiled.table import emit_rows
 
-__all__ = ["dense_candidates", "threshold_solution"]
+__all__ = ["dense_candidates", "report_and_expire", "threshold_solution"]
+
+#: TrackState values (``mottrack.tracks.TrackState``).
+_CONFIRMED, _DELETED = 2.0, 4.0
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -106,3 +111,41 @@ def threshold_solution(
             new[j] = d
             j += 1
     return trk_idx, det_idx, new
+
+
+@njit(cache=True, nogil=True)
+def report_and_expire(
+    data: F64,
+    cols: I64,
+    mean0: int,
+    fmt: int,
+    min_hits: int,
+    max_age: int,
+    warmup: bool,
+    classes: bool,
+) -> tuple[int, I64, F64, F64, I64, I64]:  # pragma: no cover - compiled
+    """SORT's lifecycle rule (``cols``: ``mottrack.tracks.RULE_COLUMNS``).
+
+    A track with ``hit_streak >= min_hits`` is confirmed; tracks updated this frame are
+    reported when confirmed (every one while ``warmup``, SORT's first ``min_hits`` frames);
+    tracks missed for more than ``max_age`` frames are marked DELETED.
+
+    Returns the number of rows marked DELETED, then the reported arrays of
+    :func:`~mottrack.compiled.table.emit_rows`.
+    """
+    state, streak, since = cols[4], cols[6], cols[8]
+    n = data.shape[0]
+    reported = np.zeros(n, np.bool_)
+    for r in range(n):
+        x = data[r]
+        confirmed = x[streak] >= min_hits
+        if confirmed:
+            x[state] = _CONFIRMED
+        reported[r] = x[since] < 1 and (warmup or confirmed)
+    ids, xyxy, scores, det_index, cls = emit_rows(data, reported, cols[:4], mean0, fmt, classes)
+    deleted = 0
+    for r in range(n):
+        if data[r, since] > max_age:
+            data[r, state] = _DELETED
+            deleted += 1
+    return deleted, ids, xyxy, scores, det_index, cls

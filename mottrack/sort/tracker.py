@@ -8,10 +8,11 @@ from numpy.typing import NDArray
 from ..motion import ConstantVelocityXYSR
 from ..registry import register_tracker
 from ..tracker import Tracker, check_positive_size
-from ..tracks import TrackState, TrackStore
+from ..tracks import TrackStore
 from ..types import Detections, Tracks
 from .association import associate
 from .config import SortConfig
+from .kernels import report_and_expire
 
 __all__ = ["SortTracker"]
 
@@ -66,12 +67,10 @@ class SortTracker(Tracker):
         tracks.spawn(detections, new)
 
         # 3. Report updated tracks with a long enough hit streak; delete stale ones.
-        streak = tracks.hit_streak >= cfg.min_hits
-        tracks.assign("state", streak, TrackState.CONFIRMED)
-        reported = tracks.time_since_update < 1
-        if self.frame_count > cfg.min_hits:
-            reported &= streak
-        out = tracks.emit(reported, classes=detections.classes is not None)
-        tracks.mark_deleted(tracks.time_since_update > cfg.max_age)
+        classes = detections.classes is not None
+        warmup = self.frame_count <= cfg.min_hits
+        ids, xyxy, scores, det_index, cls = tracks.apply_rule(
+            report_and_expire, cfg.min_hits, cfg.max_age, warmup, classes
+        )
         tracks.purge()
-        return out
+        return Tracks.trusted(ids, xyxy, scores, det_index, cls if classes else None)
