@@ -139,6 +139,15 @@ class SmoothedEmbeddings(EmbeddingTable):
 
         return np.maximum(0.0, cdist(self.features[rows], values, "cosine"))
 
+    def pair_distance(
+        self, rows: NDArray[np.int64], track: NDArray[np.int64], col: NDArray[np.int64], values: F64
+    ) -> F64:
+        """:meth:`distance` at listed pairs only: track ``rows[track[k]]`` to
+        ``values[col[k]]``, shape (K,) (the same floats, one compiled call)."""
+        from .compiled.appearance import cosine_pairs
+
+        return cosine_pairs(self.features, rows, track, col, values)
+
     def snapshot(self) -> tuple[F64, int | None]:
         """The current array and size; the next :meth:`correct` copies before writing."""
         self._shared = True

@@ -160,17 +160,21 @@ class TrackStore:
         self._side: dict[str, SideTable] = dict(side_tables or {})
         self._side_view = MappingProxyType(self._side)
         # Compiled kernels (numba is imported on the first store, not with the package).
-        from .compiled import table
+        from .compiled import gating, table
 
         self._kernels = table
+        self._gated_pairs = gating.gated_pairs
         self._format = table.XYSR if box_format == "xysr" else table.XYAH
         self._mean0 = start
         self._clamp = motion.velocity_clamp
         self._q_const = _constant_noise(motion.process_noise_diag, n)
         self._r_const = _constant_noise(motion.measurement_noise_diag, n)
         self._match_cols = np.array(
-            [self._keys[c] for c in ("hits", "hit_streak", "time_since_update", "det_index",
-                                     "score", "cls")], np.int64
+            [
+                self._keys[c]
+                for c in ("hits", "hit_streak", "time_since_update", "det_index", "score", "cls")
+            ],
+            np.int64,
         )
         self._advance_cols = np.array(
             [self._keys[c] for c in ("det_index", "hit_streak", "time_since_update", "age")],
@@ -241,6 +245,40 @@ class TrackStore:
             self._measurement = np.empty((len(detections), 4))
             self._kernels.to_measurements(detections.xyxy, self._format, self._measurement)
         return self._measurement
+
+    def gate(self, rows: I64, detections: Detections, threshold: float) -> tuple[I64, I64, F64]:
+        """The pairs inside the Mahalanobis gate, found without the dense matrix.
+
+        Parameters
+        ----------
+        rows : ndarray of int, shape (T,)
+            Track rows.
+        detections : Detections
+        threshold : float
+            Largest squared Mahalanobis distance of a pair kept (e.g. ``CHI2INV95[4]``).
+
+        Returns
+        -------
+        track : ndarray of int, shape (K,)
+            Index into ``rows`` of each pair (grouped, increasing).
+        det : ndarray of int, shape (K,)
+            Detection row of each pair (increasing within a track).
+        d2 : ndarray, shape (K,)
+            Squared distance: the value of ``motion.gating_distance`` for the pair.
+        """
+        rows = np.asarray(rows, np.int64)
+        z, d = self.measurements(detections), self._data
+        r = self._r_const
+        if r is None:
+            r = self.motion.measurement_noise_diag(d[rows, self._keys["mean"]])
+            r = r if rows.size else np.zeros((1, z.shape[1]))
+        n = self.motion.ndim
+        ok, track, det, d2 = self._gated_pairs(d, rows, self._mean0, n, r, z, threshold)
+        if not ok:  # a covariance the compiled gate does not cover: the dense form
+            maha = self.motion.gating_distance(*self.gaussian(rows), z)
+            track, det = np.nonzero(maha <= threshold)
+            d2 = maha[track, det]
+        return track, det, d2
 
     def ordered(self, mask: NDArray[np.bool_]) -> I64:
         """Rows where ``mask`` holds, in list order."""

@@ -7,10 +7,11 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 from mottrack import Detections
+from mottrack.association.sparse import _sparse_solve, max_weight_matching
 from mottrack.boxes import iou_matrix, xyah_to_xyxy, xysr_to_xyxy, xyxy_to_xyah, xyxy_to_xysr
 from mottrack.compiled import matching, overlap, validate
 from mottrack.motion import ConstantVelocityXYAH, ConstantVelocityXYSR
-from mottrack.sort.association import _max_iou_matching, _sparse_solve
+from mottrack.sort.association import _max_iou_matching
 from mottrack.tracks import TrackStore
 from mottrack.types import MAX_COORDINATE
 
@@ -175,3 +176,93 @@ def test_sparse_solve_finds_the_maximum_matching() -> None:
         edges = _sparse_solve(cols, rows, iou, np.arange(rows.size), m, n)
         got = set(zip(rows[edges].tolist(), cols[edges].tolist()))
         assert got == _best_matching(n, m, rows, cols, iou), f"trial {trial}"
+        # Weights above 1 (FairMOT's limit - cost can be anything positive): same optimum.
+        edges = _sparse_solve(cols, rows, 5.0 * iou, np.arange(rows.size), m, n)
+        assert set(zip(rows[edges].tolist(), cols[edges].tolist())) == got, f"trial {trial}"
+
+
+def test_max_weight_matching_of_a_large_undecided_rest() -> None:
+    """A crowd whose undecided rest exceeds the dense bound goes through the sparse solve and
+    still finds the maximum matching."""
+    rng = np.random.default_rng(9)
+    n = m = 400
+    a = _boxes(rng, n)
+    b = a + rng.normal(0, 2.0, a.shape)  # every box near several others: many open edges
+    rows, cols, iou = overlap.overlap_pairs(a, b, 0.0)
+    _, undecided = matching.forced_pairs(rows, cols, iou, n, m)
+    assert np.unique(rows[undecided]).size * np.unique(cols[undecided]).size > 4096
+    edges = max_weight_matching(rows, cols, iou, n, m)
+    got = set(zip(rows[edges].tolist(), cols[edges].tolist()))
+    assert got == _best_matching(n, m, rows, cols, iou)
+
+
+@pytest.mark.parametrize("n_tracks, n_dets", [(9, 7), (400, 300)], ids=["all-pairs", "grid"])
+def test_gate_lists_exactly_the_dense_gates_pairs(n_tracks: int, n_dets: int) -> None:
+    """TrackStore.gate (compiled; all pairs or the grid) = the dense gating distance: the same
+    pairs and the same floats, for fresh, predicted and long-lost (wide-gate) tracks."""
+    rng = np.random.default_rng(6)
+    motion = ConstantVelocityXYAH()
+    store = _store_with_tracks(motion, "xyah", rng, n_tracks)
+    for k in range(6):  # gates of different widths: some tracks predicted many times
+        store.predict(np.arange(0, n_tracks, k + 2))
+    boxes = store.boxes()[rng.permutation(n_tracks)[:n_dets]]
+    boxes = boxes + rng.normal(0, 1.5, boxes.shape)
+    boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1)
+    dets = Detections(boxes, np.ones(n_dets))
+    rows = np.arange(0, n_tracks, 1 + (n_tracks > 100))
+    dense = motion.gating_distance(*store.gaussian(rows), store.measurements(dets))
+    want_t, want_d = np.nonzero(dense <= 9.4877)
+    track, det, d2 = store.gate(rows, dets, 9.4877)
+    assert want_t.size > n_tracks // 4  # the gate lets pairs through
+    np.testing.assert_array_equal(track, want_t)
+    np.testing.assert_array_equal(det, want_d)
+    np.testing.assert_array_equal(d2, dense[want_t, want_d])
+
+
+def test_gate_with_a_full_covariance_falls_back_to_the_dense_form() -> None:
+    """A correlated (non-diagonal) innovation covariance is gated by the dense Cholesky form."""
+    rng = np.random.default_rng(7)
+    motion = ConstantVelocityXYAH()
+    store = _store_with_tracks(motion, "xyah", rng, 5)
+    cov = store.covariance.copy()
+    cov[:, 0, 1] = cov[:, 1, 0] = 0.9 * np.sqrt(cov[:, 0, 0] * cov[:, 1, 1])
+    store._data[:, store._keys["covariance"]] = cov.reshape(5, -1)
+    dets = Detections(store.boxes() + rng.normal(0, 3, (5, 4)) + [0, 0, 9, 9], np.ones(5))
+    dense = motion.gating_distance(store.mean, cov, store.measurements(dets))
+    track, det, d2 = store.gate(np.arange(5), dets, 9.4877)
+    assert track.size
+    np.testing.assert_array_equal(np.column_stack([track, det]), np.argwhere(dense <= 9.4877))
+    np.testing.assert_array_equal(d2, dense[track, det])
+
+
+def test_pair_distances_equal_the_dense_appearance_costs() -> None:
+    """cosine_pairs = SciPy's cdist cosine (FairMOT); the ring gallery's pair distances = its
+    dense distance (deep_sort's nearest neighbour), at every listed pair."""
+    from scipy.spatial.distance import cdist
+
+    from mottrack.deepsort.gallery import FeatureGallery
+    from mottrack.embeddings import unit_rows
+    from mottrack.side_tables import SmoothedEmbeddings
+
+    rng = np.random.default_rng(8)
+    for dim in (1, 7, 128):
+        smooth = SmoothedEmbeddings(0.9)
+        smooth.spawn(unit_rows(rng.normal(size=(30, dim)), np.float64, "x"))
+        smooth.correct(np.arange(0, 30, 3), unit_rows(rng.normal(size=(10, dim)), np.float64, "x"))
+        queries = unit_rows(rng.normal(size=(20, dim)), np.float64, "q")
+        rows = rng.permutation(30)[:12]
+        track, col = np.nonzero(rng.random((12, 20)) < 0.4)
+        dense = np.maximum(0.0, cdist(smooth.features[rows], queries, "cosine"))
+        got = smooth.pair_distance(rows, track, col, queries)
+        np.testing.assert_allclose(got, dense[track, col], rtol=0, atol=1e-15)
+
+        gallery = FeatureGallery(budget=5)
+        gallery.spawn(unit_rows(rng.normal(size=(30, dim)), np.float32, "x"))
+        for _ in range(7):
+            some = rng.permutation(30)[:20]
+            gallery.correct(some, unit_rows(rng.normal(size=(20, dim)), np.float32, "x"))
+        q32 = queries.astype(np.float32)
+        dense32 = gallery.distance(rows, q32)
+        got32 = gallery.pair_distance(rows, track, col, q32)
+        assert got32.dtype == np.float32
+        np.testing.assert_allclose(got32, dense32[track, col], rtol=0, atol=2e-6)

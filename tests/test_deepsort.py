@@ -297,3 +297,24 @@ def test_embedding_count_mismatch_and_nan_rejected_by_detections() -> None:
         Detections(np.array([BOX]), np.ones(1), embeddings=np.ones((2, 3)))
     with pytest.raises(ValueError, match="finite"):
         Detections(np.array([BOX]), np.ones(1), embeddings=[[np.nan, 0, 1]])
+
+
+# ----------------------------------------------------------------------------- crowds
+
+
+def test_matches_original_in_a_crowd(monkeypatch: Any) -> None:
+    """300 objects a frame: the gate finds its pairs through the grid (no dense distance
+    matrix) and the output, IDs included, still equals the original's."""
+    from mottrack.datasets import crowd
+
+    seq = crowd(300, 25, seed=11)
+    frames = [d for _, d in seq.frames(seq.feature_vectors(noise=0.6))]
+    assert min(len(d) for d in frames) ** 2 > 4096  # beyond the all-pairs bound
+    params = {"min_confidence": 0.3, "max_age": 5}
+    ours, theirs = _ours(frames, params), _oracle(frames, params, monkeypatch)
+    assert sum(len(o) for o in ours) > 3000
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert a.shape == b.shape, f"frame {i + 1}: {len(a)} rows vs {len(b)}"
+        a, b = a[np.argsort(a[:, 0])], b[np.argsort(b[:, 0])]
+        np.testing.assert_array_equal(a[:, 0], b[:, 0], err_msg=f"frame {i + 1} ids")
+        np.testing.assert_allclose(a[:, 1:], b[:, 1:], atol=1e-6, err_msg=f"frame {i + 1}")

@@ -206,3 +206,16 @@ def test_matches_transcription_on_synthetic_scenes(seed: int, rate: float, buffe
     feats = seq.feature_vectors(dim=16, noise=0.8)
     frames = [d.select(d.scores >= 0.0) for _, d in seq.frames(feats)]
     assert _compare(frames, rate, buffer) > 300
+
+
+@pytest.mark.parametrize("objects", [300, 1000])
+def test_matches_transcription_in_crowds(objects: int) -> None:
+    """Crowds: the pool is gated through the grid and solved as a sparse maximum-weight
+    matching (forced pairs + the rest), yet equals JDE's dense lapjv frame by frame."""
+    from mottrack.datasets import crowd
+
+    seq = crowd(objects, 12, seed=objects)
+    feats = seq.feature_vectors(dim=16, noise=0.8)
+    frames = [d for _, d in seq.frames(feats)]
+    assert min(len(d) for d in frames) ** 2 > 4096  # the sparse path
+    assert _compare(frames, 30.0) > 5 * objects

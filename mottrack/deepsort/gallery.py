@@ -6,6 +6,7 @@ A :class:`~mottrack.side_tables.SideTable` of DeepSORT's track store.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,10 @@ class FeatureGallery(EmbeddingTable):
     detection is ``1 - max`` dot product over the track's features (deep_sort's
     ``NearestNeighborDistanceMetric("cosine")``).
 
+    The rings live in a pool, ``(S, C, D)``, and each track row points to its pool slot, so
+    new and deleted tracks cost only their own rows: a slot freed in one frame is reused from
+    the next :meth:`snapshot` on (the frame's snapshot may still need it until then).
+
     Parameters
     ----------
     budget : int or None
@@ -34,10 +39,8 @@ class FeatureGallery(EmbeddingTable):
 
     Attributes
     ----------
-    features : ndarray, shape (N, C, D), float32
-        Ring buffers (``C`` the current capacity). Slots ``i >= count[t]`` of row ``t`` hold a
-        copy of the track's first feature, so a minimum over all ``C`` slots equals the minimum
-        over the features actually kept, with no masking.
+    slot : ndarray, shape (N,), int64
+        Pool slot of each track row.
     count : ndarray, shape (N,), int64
         Features written to each track so far.
     """
@@ -50,16 +53,26 @@ class FeatureGallery(EmbeddingTable):
     def __len__(self) -> int:
         return int(self.count.shape[0])
 
+    @property
+    def features(self) -> F32:
+        """The rings of the track rows, ``(N, C, D)`` float32 (a copy). Slots ``i >= count[t]``
+        of row ``t`` hold a copy of the track's first feature, so a maximum over all ``C``
+        slots equals the maximum over the features actually kept."""
+        return self._pool[self.slot]
+
     def reset(self) -> None:
         """Remove every track's gallery (a new sequence)."""
         self._dim = self._fixed_dim
-        self.features = np.zeros((0, 1, self._dim or 0), np.float32)
+        self._pool = np.zeros((0, 1, self._dim or 0), np.float32)
+        self.slot = np.zeros(0, np.int64)
         self.count = np.zeros(0, np.int64)
+        self._free = np.zeros(0, np.int64)  # reusable slots
+        self._freed: list[NDArray[np.int64]] = []  # slots freed since the snapshot
         self._journal: list[tuple[F32, NDArray[np.int64], NDArray[np.int64], F32]] = []
 
-    def _grow(self, needed: int) -> None:
-        assert self._dim is not None
-        cap = self.features.shape[1]
+    def _grow_rings(self, needed: int) -> None:
+        """Widen every ring to hold ``needed`` features (doubling, at most ``budget``)."""
+        cap = self._pool.shape[1]
         if needed <= cap:
             return
         new_cap = cap
@@ -67,10 +80,22 @@ class FeatureGallery(EmbeddingTable):
             new_cap *= 2
         if self.budget is not None:
             new_cap = min(new_cap, self.budget)
-        grown = np.empty((len(self), new_cap, self._dim), np.float32)
-        grown[:, :cap] = self.features
-        grown[:, cap:] = self.features[:, :1]
-        self.features = grown
+        grown = np.empty((self._pool.shape[0], new_cap, self._pool.shape[2]), np.float32)
+        grown[:, :cap] = self._pool
+        grown[:, cap:] = self._pool[:, :1]
+        self._pool = grown
+
+    def _allocate(self, k: int) -> NDArray[np.int64]:
+        """``k`` free pool slots (the pool grows by doubling when too few are free)."""
+        if self._free.size < k:
+            size = len(self._pool)
+            grown = max(2 * size, size + k - self._free.size, 16)
+            pool = np.empty((grown, *self._pool.shape[1:]), np.float32)
+            pool[:size] = self._pool
+            self._pool = pool
+            self._free = np.concatenate([self._free, np.arange(size, grown, dtype=np.int64)])
+        slots, self._free = self._free[:k], self._free[k:]
+        return slots
 
     def spawn(self, features: F32) -> None:
         """Append one row per new track, holding its first (unit-norm) feature, ``(K, D)``."""
@@ -78,43 +103,55 @@ class FeatureGallery(EmbeddingTable):
             return
         if self._dim is None:
             self._dim = int(features.shape[1])
-            self.features = np.zeros((0, 1, self._dim), np.float32)
-        shape = (features.shape[0], self.features.shape[1], self._dim)
-        block = np.broadcast_to(features[:, None, :], shape).astype(np.float32)
-        self.features = np.concatenate([self.features, block])
+            self._pool = np.zeros((0, 1, self._dim), np.float32)
+        slots = self._allocate(features.shape[0])
+        self._pool[slots] = features[:, None, :]
+        self.slot = np.concatenate([self.slot, slots])
         self.count = np.concatenate([self.count, np.ones(features.shape[0], np.int64)])
 
     def correct(self, rows: NDArray[np.int64], features: F32) -> None:
         """Add ``features[i]`` (unit norm) to track row ``rows[i]``; rows must be distinct."""
         if rows.size == 0:
             return
-        if self.budget is None or self.features.shape[1] < self.budget:
-            self._grow(int(self.count[rows].max()) + 1)
-        cap = self.features.shape[1]
-        slot = self.count[rows] % cap
+        if self.budget is None or self._pool.shape[1] < self.budget:
+            self._grow_rings(int(self.count[rows].max()) + 1)
+        slots = self.slot[rows]
+        ring = self.count[rows] % self._pool.shape[1]
         # The ring is written in place: keep what is overwritten for restore().
-        self._journal.append((self.features, rows, slot, self.features[rows, slot]))
-        self.features[rows, slot] = features
+        self._journal.append((self._pool, slots, ring, self._pool[slots, ring]))
+        self._pool[slots, ring] = features
         self.count = self.count.copy()
         self.count[rows] += 1
 
     def keep(self, mask: NDArray[np.bool_]) -> None:
-        """Keep the rows where ``mask`` is true (the galleries of the others are dropped)."""
+        """Keep the rows where ``mask`` is true (the others' slots are freed)."""
         if not mask.all():
-            self.features = self.features[mask]
+            self._freed.append(self.slot[~mask])
+            self.slot = self.slot[mask]
             self.count = self.count[mask]
 
-    def snapshot(self) -> tuple[F32, NDArray[np.int64], int | None]:
-        """A token for :meth:`restore`; starts a new journal of in-place ring writes."""
-        self._journal = []
-        return self.features, self.count, self._dim
+    def snapshot(self) -> tuple[Any, ...]:
+        """A token for :meth:`restore`; starts a new journal of in-place ring writes.
 
-    def restore(self, token: tuple[F32, NDArray[np.int64], int | None]) -> None:
-        """Return to the :meth:`snapshot`, undoing the ring writes made since."""
-        for array, rows, slot, old in reversed(self._journal):
-            array[rows, slot] = old
+        Slots freed before this call become reusable (no earlier snapshot is restored after a
+        new one is taken); a pool mostly free is compacted here.
+        """
         self._journal = []
-        self.features, self.count, self._dim = token
+        if self._freed:
+            self._free = np.concatenate([self._free, *self._freed])
+            self._freed = []
+        if len(self._pool) > 64 and 4 * len(self) < len(self._pool):
+            self._pool, self.slot = self._pool[self.slot], np.arange(len(self), dtype=np.int64)
+            self._free = np.zeros(0, np.int64)
+        return self._pool, self.slot, self.count, self._free, self._dim
+
+    def restore(self, token: tuple[Any, ...]) -> None:
+        """Return to the :meth:`snapshot`, undoing the ring writes made since."""
+        for array, slots, ring, old in reversed(self._journal):
+            array[slots, ring] = old
+        self._journal = []
+        self._freed = []
+        self._pool, self.slot, self.count, self._free, self._dim = token
 
     def distance(
         self,
@@ -132,7 +169,7 @@ class FeatureGallery(EmbeddingTable):
             Unit-norm detection features.
         mask : ndarray of bool, shape (T, M), optional
             Only these pairs are needed (e.g. those inside the Mahalanobis gate); the others
-            are returned as ``inf``. When few pairs are needed this skips most of the work.
+            are returned as ``inf``.
 
         Returns
         -------
@@ -141,23 +178,31 @@ class FeatureGallery(EmbeddingTable):
         t, m = rows.shape[0], features.shape[0]
         if t == 0 or m == 0:
             return np.zeros((t, m), np.float32)
-        n, cap, _ = self.features.shape
-        dense_ns = t * cap * m * features.shape[1] / 25  # multiply-adds, ~25 per ns
-        if mask is not None and dense_ns > 5000:  # a product per track costs ~5 us overhead
-            busy = np.flatnonzero(mask.any(axis=1))
-            if busy.size * 5000 < dense_ns:
-                galleries = [self.features[r] for r in rows]
-                return nearest_per_track(galleries, features, mask, busy)
-        # (M, rows * C) products, reduced over each track's C contiguous slots.
-        if 2 * t < n:  # few rows: gather them; otherwise one product over every row
-            flat = self.features[rows].reshape(t * cap, -1)
-            dist = 1.0 - (features @ flat.T).reshape(m, t, cap).max(axis=2).T
-        else:
-            flat = self.features.reshape(n * cap, -1)
-            dist = 1.0 - (features @ flat.T).reshape(m, n, cap).max(axis=2).T[rows]
         if mask is not None:
-            dist[~mask] = np.inf
-        return dist
+            track, col = np.nonzero(mask)
+            dist = np.full((t, m), np.inf, np.float32)
+            dist[track, col] = self.pair_distance(rows, track, col, features)
+            return dist
+        # (M, rows * C) products, reduced over each track's C contiguous slots.
+        cap = self._pool.shape[1]
+        flat = self._pool[self.slot[rows]].reshape(t * cap, -1)
+        return 1.0 - (features @ flat.T).reshape(m, t, cap).max(axis=2).T
+
+    def pair_distance(
+        self,
+        rows: NDArray[np.int64],
+        track: NDArray[np.int64],
+        col: NDArray[np.int64],
+        features: F32,
+    ) -> F32:
+        """:meth:`distance` at listed pairs only: track ``rows[track[k]]`` to
+        ``features[col[k]]``, shape (K,), float32 (one compiled call)."""
+        from ..compiled.appearance import ring_nearest_pairs
+
+        rows = np.asarray(rows, np.int64)
+        return ring_nearest_pairs(
+            self._pool, self.slot[rows], self.count[rows], track, col, features
+        )
 
 
 def nearest_per_track(

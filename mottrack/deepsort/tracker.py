@@ -124,7 +124,7 @@ class DeepSortTracker(Tracker):
         """deep_sort's ``Tracker._match`` on the detections in ``order``: ``(track row, index
         into order)`` pairs and the unmatched indices into ``order``."""
         cfg, tracks = self.config, self._store
-        xyxy, xyah = detections.xyxy[order], tracks.measurements(detections)[order]
+        xyxy = detections.xyxy[order]
         tsu = tracks.time_since_update
         confirmed = np.flatnonzero(tracks.state == _CONFIRMED)
         unconfirmed = np.flatnonzero(tracks.state != _CONFIRMED)
@@ -134,7 +134,7 @@ class DeepSortTracker(Tracker):
         unmatched = np.arange(len(xyxy), dtype=np.int64)
         left = confirmed
         if confirmed.size and len(xyxy):
-            cost = self._gated_appearance_cost(confirmed, xyah, feats)
+            cost = self._gated_appearance_cost(confirmed, detections, order, feats)
             res = cascade_trusted(
                 cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age, unmatched
             )
@@ -156,12 +156,20 @@ class DeepSortTracker(Tracker):
         return matches, unmatched
 
     def _gated_appearance_cost(
-        self, rows: I64, xyah: NDArray[np.float64], feats: NDArray[np.float32]
+        self, rows: I64, detections: Detections, order: I64, feats: NDArray[np.float32]
     ) -> NDArray[np.float64]:
-        """Gallery cosine distance; ``GATED_COST`` outside the Mahalanobis gate, (T, D)."""
-        tracks = self._store
-        maha = tracks.motion.gating_distance(*tracks.gaussian(rows), xyah)
-        inside = maha <= self.config.gating_threshold
-        cost = self.gallery.distance(rows, feats, inside).astype(np.float64)
-        cost[~inside] = GATED_COST
+        """Gallery cosine distance of ``rows`` to the detections in ``order``; ``GATED_COST``
+        outside the Mahalanobis gate, shape (T, len(order)).
+
+        Only the pairs inside the gate are scored (:meth:`~mottrack.tracks.TrackStore.gate`
+        finds them without the dense distance matrix).
+        """
+        track, det, _ = self._store.gate(rows, detections, self.config.gating_threshold)
+        position = np.full(len(detections), -1, np.int64)
+        position[order] = np.arange(order.size)
+        col = position[det]
+        keep = col >= 0  # pairs with a detection deep_sort's preprocessing kept
+        track, col = track[keep], col[keep]
+        cost = np.full((rows.size, order.size), GATED_COST)
+        cost[track, col] = self.gallery.pair_distance(rows, track, col, feats)
         return cost

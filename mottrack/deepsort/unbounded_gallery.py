@@ -111,6 +111,19 @@ class UnboundedGallery(EmbeddingTable):
         galleries = [self.arrays[r][: self.count[r]] for r in rows.tolist()]
         return nearest_per_track(galleries, features, mask)
 
+    def pair_distance(
+        self,
+        rows: NDArray[np.int64],
+        track: NDArray[np.int64],
+        col: NDArray[np.int64],
+        features: F32,
+    ) -> F32:
+        """:meth:`distance` at listed pairs only: track ``rows[track[k]]`` to
+        ``features[col[k]]``, shape (K,), float32."""
+        mask = np.zeros((rows.size, features.shape[0]), dtype=bool)
+        mask[track, col] = True
+        return self.distance(rows, features, mask)[track, col]
+
     def snapshot(self) -> Token:
         """A token for :meth:`restore` (lists and counts are replaced, never edited)."""
         return self.arrays, self.count, self._dim

@@ -30,11 +30,10 @@ from __future__ import annotations
 import lap
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from ..association.assignment import _lapjv as lapjv_rows
-from ..compiled.matching import forced_pairs, unique_pairs_above
+from ..association.sparse import DENSE_PAIRS, max_weight_matching
+from ..compiled.matching import unique_pairs_above
 from ..compiled.overlap import overlap_pairs
 from .kernels import dense_candidates, threshold_solution
 
@@ -42,9 +41,6 @@ __all__ = ["DENSE_PAIRS", "associate"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
-
-#: Up to this many track-detection pairs, the problem is solved on the dense matrix.
-DENSE_PAIRS = 4096
 
 
 def associate(
@@ -127,59 +123,8 @@ def _dense(
 def _max_iou_matching(
     n_trk: int, n_det: int, rows: I64, cols: I64, iou: F64
 ) -> tuple[I64, I64, F64]:
-    """The maximum-IoU matching of the overlap graph.
-
-    Pairs that every maximum matching contains are fixed first
-    (:func:`~mottrack.compiled.matching.forced_pairs`: in a crowd, most of them); the rest is
-    solved with lapjv on its dense matrix when it is small, else with SciPy's sparse
-    Jonker-Volgenant (:func:`_sparse_solve`).
-
-    Returns the matched ``(track, detection)`` pairs in increasing detection order, and their
-    IoU (all positive).
-    """
-    forced, undecided = forced_pairs(rows, cols, iou, n_trk, n_det)
-    matched = np.flatnonzero(forced)
-    core = np.flatnonzero(undecided)
-    if core.size:
-        trk, t_inv = np.unique(rows[core], return_inverse=True)
-        det, d_inv = np.unique(cols[core], return_inverse=True)
-        t, d = trk.size, det.size
-        if t * d <= DENSE_PAIRS:  # a small rest: lapjv on its dense matrix
-            edge_of = np.full((d, t), -1, np.int64)
-            edge_of[d_inv, t_inv] = core
-            cost = np.zeros((d, t))
-            cost[d_inv, t_inv] = -iou[core]
-            det_to_trk = lapjv_rows(cost)
-            pair = np.flatnonzero(det_to_trk >= 0)
-            chosen = edge_of[pair, det_to_trk[pair]]
-            matched = np.concatenate([matched, chosen[chosen >= 0]])
-        else:
-            matched = np.concatenate([matched, _sparse_solve(d_inv, t_inv, iou[core], core, d, t)])
+    """The maximum-IoU matching of the overlap graph (solved detection-major, as the
+    reference), pairs in increasing detection order, with their IoU (all positive)."""
+    matched = max_weight_matching(cols, rows, iou, n_det, n_trk)
     matched = matched[np.argsort(cols[matched], kind="stable")]
     return rows[matched], cols[matched], iou[matched]
-
-
-def _sparse_solve(d_inv: I64, t_inv: I64, weight: F64, edges: I64, d: int, t: int) -> I64:
-    """The heaviest matching of a sparse graph (edges ``(d_inv, t_inv)``), as edge ids.
-
-    Rows: detections, then one dummy per track; columns: tracks, then one dummy per detection;
-    dummies pair up along the edges, and ``2 - weight`` on real pairs (2 elsewhere) makes the
-    cheapest perfect matching the heaviest matching.
-    """
-    e = edges.size
-    graph = csr_matrix(
-        (
-            np.concatenate([2.0 - weight, np.full(d + t + e, 2.0)]),
-            (
-                np.concatenate([d_inv, np.arange(d), d + np.arange(t), d + t_inv]),
-                np.concatenate([t_inv, t + np.arange(d), np.arange(t), t + d_inv]),
-            ),
-        ),
-        shape=(d + t, t + d),
-    )
-    row_of, col_of = min_weight_full_bipartite_matching(graph)
-    real = (row_of < d) & (col_of < t)
-    edge_of = dict(zip(zip(d_inv.tolist(), t_inv.tolist()), edges.tolist()))
-    return np.array(
-        [edge_of[p] for p in zip(row_of[real].tolist(), col_of[real].tolist())], np.int64
-    )

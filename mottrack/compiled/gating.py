@@ -1,0 +1,171 @@
+"""The Mahalanobis gate as a list of pairs: which detections each track may be matched to.
+
+DeepSORT and FairMOT forbid a track-detection pair whose squared Mahalanobis distance exceeds
+the chi-square bound (``CHI2INV95[4] = 9.4877``). Computing it for every pair costs a dense
+``(T, D)`` matrix; in a crowd each track's gate holds one or two detections. Here detections
+are filed in a uniform grid by their centre, and a track is scored only against the detections
+in the cells its gate can reach: the gate ``d^2 <= t`` bounds the centre offset by
+``sqrt(t * S_xx)`` and ``sqrt(t * S_yy)`` (``S = H P H^T + R``, the innovation covariance).
+Small frames score every pair, with the same arithmetic.
+
+Values are those of :meth:`mottrack.motion.kalman.BatchedKalmanFilter.gating_distance` for a
+diagonal ``S`` (the covariances the motion models produce): ``y = (z - Hx) / sqrt(var)``,
+``d^2 = ((y0^2 + y1^2) + y2^2) + y3^2``, the order of NumPy's sum, so every value is the same
+float. A non-diagonal ``S`` is reported (``ok`` false) and the caller uses the dense form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["gated_pairs"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Up to this many pairs every pair is scored (no grid).
+_ALL_PAIRS = 4096
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _innovation_variances(
+    data: F64, rows: I64, mean0: int, n: int, m: int, noise: F64, var: F64
+) -> bool:  # pragma: no cover - compiled
+    """``var[k] = diag(P[:m, :m]) + noise[k]`` of ``rows``; false unless every ``S`` is
+    diagonal with positive variances."""
+    c0 = mean0 + n
+    for k in range(rows.shape[0]):
+        x = data[rows[k]]
+        nk = noise[k if noise.shape[0] > 1 else 0]
+        for i in range(m):
+            for j in range(m):
+                if i != j and x[c0 + i * n + j] != 0.0:
+                    return False
+            v = x[c0 + i * n + i] + nk[i]
+            if not v > 0.0:
+                return False
+            var[k, i] = v
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _squared_distance(x: F64, mean0: int, z: F64, sd: F64, m: int) -> float:  # pragma: no cover
+    d2 = 0.0
+    for i in range(m):
+        y = (z[i] - x[mean0 + i]) / sd[i]
+        d2 += y * y
+    return d2
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _cell(v: float, origin: float, size: float, count: int) -> int:  # pragma: no cover
+    """Grid index of coordinate ``v``, clipped to ``[0, count)``."""
+    f = np.floor((v - origin) / size)
+    return int(min(max(f, 0.0), count - 1.0))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gated_pairs(
+    data: F64, rows: I64, mean0: int, n: int, noise: F64, z: F64, threshold: float
+) -> tuple[bool, I64, I64, F64]:  # pragma: no cover - compiled
+    """Every ``(track, detection)`` pair inside the gate, with its squared distance.
+
+    Parameters
+    ----------
+    data : ndarray, shape (N, width)
+        The track table (mean from column ``mean0``, then the row-major covariance).
+    rows : ndarray of int, shape (T,)
+        Track rows to gate.
+    mean0, n : int
+        First mean column and state size.
+    noise : ndarray, shape (T, m) or (1, m)
+        Measurement-noise diagonal of each row (or one for all).
+    z : ndarray, shape (D, m)
+        Measurements; columns 0 and 1 are the box centre.
+    threshold : float
+        Largest squared distance kept.
+
+    Returns
+    -------
+    ok : bool
+        False when some ``S`` is not diagonal (nothing else is computed).
+    track, det : ndarray of int, shape (K,)
+        Index into ``rows`` and detection row of each pair, grouped by track.
+    d2 : ndarray, shape (K,)
+    """
+    t, nd, m = rows.shape[0], z.shape[0], z.shape[1]
+    var = np.empty((t, m))
+    empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
+    if not _innovation_variances(data, rows, mean0, n, m, noise, var):
+        return False, empty_i, empty_i, empty_f
+    if t == 0 or nd == 0:
+        return True, empty_i, empty_i, empty_f
+    sd = np.sqrt(var)
+    out_t, out_d, out_v = [0], [0], [0.0]
+    out_t.pop(), out_d.pop(), out_v.pop()
+    if t * nd <= _ALL_PAIRS:
+        for k in range(t):
+            x = data[rows[k]]
+            for j in range(nd):
+                d2 = _squared_distance(x, mean0, z[j], sd[k], m)
+                if d2 <= threshold:
+                    out_t.append(k)
+                    out_d.append(j)
+                    out_v.append(d2)
+        return True, np.array(out_t), np.array(out_d), np.array(out_v)
+
+    # Grid over detection centres; cells about the median gate width.
+    reach = np.sqrt(threshold * var[:, :2]) * (1.0 + 1e-9) + 1e-9  # centre bound per axis
+    cell = max(2.0 * np.median(reach[:, 0]), 2.0 * np.median(reach[:, 1]), 1e-6)
+    x0, y0 = z[:, 0].min(), z[:, 1].min()
+    nx = int((z[:, 0].max() - x0) / cell) + 1
+    ny = int((z[:, 1].max() - y0) / cell) + 1
+    while nx * ny > 4 * nd + 16:  # keep the grid no larger than the detections justify
+        cell *= 2.0
+        nx = int((z[:, 0].max() - x0) / cell) + 1
+        ny = int((z[:, 1].max() - y0) / cell) + 1
+    start = np.zeros(nx * ny + 1, np.int64)
+    where = np.empty(nd, np.int64)
+    for j in range(nd):
+        c = int((z[j, 0] - x0) / cell) * ny + int((z[j, 1] - y0) / cell)
+        where[j] = c
+        start[c + 1] += 1
+    for c in range(nx * ny):
+        start[c + 1] += start[c]
+    filed = np.empty(nd, np.int64)
+    fill = start[:-1].copy()
+    for j in range(nd):
+        filed[fill[where[j]]] = j
+        fill[where[j]] += 1
+
+    for k in range(t):
+        x = data[rows[k]]
+        cx, cy = x[mean0], x[mean0 + 1]
+        if not (np.isfinite(cx) and np.isfinite(cy)):  # NaN distances are never inside
+            continue
+        i0 = _cell(cx - reach[k, 0], x0, cell, nx)
+        i1 = _cell(cx + reach[k, 0], x0, cell, nx)
+        j0 = _cell(cy - reach[k, 1], y0, cell, ny)
+        j1 = _cell(cy + reach[k, 1], y0, cell, ny)
+        first = len(out_d)
+        for i in range(i0, i1 + 1):
+            for jj in range(j0, j1 + 1):
+                c = i * ny + jj
+                for p in range(start[c], start[c + 1]):
+                    j = filed[p]
+                    d2 = _squared_distance(x, mean0, z[j], sd[k], m)
+                    if d2 <= threshold:
+                        out_t.append(k)
+                        out_d.append(j)
+                        out_v.append(d2)
+        # Detections of one track in increasing order (as the dense form lists them).
+        if len(out_d) - first > 1:
+            seg_d = np.array(out_d[first:])
+            seg_v = np.array(out_v[first:])
+            order = np.argsort(seg_d)
+            for q in range(order.shape[0]):
+                out_d[first + q] = seg_d[order[q]]
+                out_v[first + q] = seg_v[order[q]]
+    return True, np.array(out_t, np.int64), np.array(out_d, np.int64), np.array(out_v)
