@@ -15,9 +15,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from ..compiled.matching import forced_pairs
-from .assignment import _lapjv
+from .assignment import _lapjv, linear_assignment
 
-__all__ = ["DENSE_PAIRS", "max_weight_matching"]
+__all__ = ["DENSE_PAIRS", "limit_assignment", "max_weight_matching"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -65,6 +65,48 @@ def max_weight_matching(a: I64, b: I64, weight: F64, n_a: int, n_b: int) -> I64:
         chosen = edge_of[pair, a_to_b[pair]]
         return np.concatenate([matched, chosen[chosen >= 0]])
     return np.concatenate([matched, _sparse_solve(a_inv, b_inv, weight[core], core, na, nb)])
+
+
+def limit_assignment(
+    a: I64, b: I64, cost: F64, shape: tuple[int, int], limit: float, fill: float = np.inf
+) -> tuple[I64, I64]:
+    """JDE's ``lapjv(cost, extend_cost=True, cost_limit=limit)`` on a matrix given by its
+    listed entries (``fill`` elsewhere).
+
+    Small matrices are built and solved as JDE does
+    (:func:`~mottrack.association.linear_assignment`, method ``"limit"``). Larger ones are
+    solved on the listed pairs cheaper than ``limit``: their maximum-weight matching with
+    weights ``limit - cost`` (:func:`max_weight_matching`), the same optimum.
+
+    Parameters
+    ----------
+    a, b : ndarray of int, shape (E,)
+        Row and column of each listed entry (distinct).
+    cost : ndarray, shape (E,)
+    shape : (int, int)
+        The matrix's shape.
+    limit : float
+        ``cost_limit``.
+    fill : float, default inf
+        Every other entry; must be at least ``limit`` (never matched).
+
+    Returns
+    -------
+    rows, cols : ndarray of int
+        Matched pairs, in increasing row order.
+    """
+    if fill < limit:
+        raise ValueError(f"fill: expected >= limit ({limit}), got {fill}")
+    n_a, n_b = shape
+    if n_a * n_b <= DENSE_PAIRS:
+        dense = np.full(shape, fill)
+        dense[a, b] = cost
+        res = linear_assignment(dense, limit, method="limit")
+        return res.matches[:, 0], res.matches[:, 1]
+    cheap = np.flatnonzero(cost < limit)
+    chosen = cheap[max_weight_matching(a[cheap], b[cheap], limit - cost[cheap], n_a, n_b)]
+    chosen = chosen[np.argsort(a[chosen], kind="stable")]
+    return a[chosen], b[chosen]
 
 
 def _sparse_solve(a_inv: I64, b_inv: I64, weight: F64, edges: I64, na: int, nb: int) -> I64:

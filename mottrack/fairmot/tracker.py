@@ -14,9 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..association import linear_assignment
-from ..association.sparse import DENSE_PAIRS, max_weight_matching
-from ..boxes import iou_matrix
+from ..association.sparse import limit_assignment
+from ..compiled.overlap import overlap_pairs
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
@@ -188,11 +187,10 @@ class FairMOTTracker(Tracker):
         pool index) and which detections are matched.
 
         The fused cost ``0.98 cosine + 0.02 Mahalanobis`` is computed only for the pairs inside
-        the Mahalanobis gate (``inf`` elsewhere, as in JDE). Small problems are solved as JDE
-        does (:func:`~mottrack.association.linear_assignment`, method ``"limit"``, on the dense
-        matrix); in crowds, the same optimum is found as the maximum-weight matching of the
-        pairs cheaper than the limit (weights ``limit - cost``; see
-        :mod:`mottrack.association.sparse`).
+        the Mahalanobis gate (``inf`` elsewhere, as in JDE), and assigned by JDE's
+        ``lapjv(cost_limit=embedding_thresh)``: on the dense matrix for small problems, as a
+        sparse maximum-weight matching in crowds
+        (:func:`~mottrack.association.sparse.limit_assignment`).
         """
         cfg, n_det = self.config, len(detections)
         matched = np.zeros(n_det, dtype=bool)
@@ -202,18 +200,8 @@ class FairMOTTracker(Tracker):
         cos = self.appearance.pair_distance(pool, track, det, feats)
         lam = 1 - cfg.motion_weight
         cost = lam * cos + (1 - lam) * maha
-        limit = cfg.embedding_thresh
-        if pool.size * n_det <= DENSE_PAIRS:
-            dense = np.full((pool.size, n_det), np.inf)
-            dense[track, det] = cost
-            res = linear_assignment(dense, limit, method="limit")
-            pairs, cols = res.matches[:, 0], res.matches[:, 1]
-        else:
-            cheap = np.flatnonzero(cost < limit)
-            weight = limit - cost[cheap]
-            chosen = cheap[max_weight_matching(track[cheap], det[cheap], weight, pool.size, n_det)]
-            chosen = chosen[np.argsort(track[chosen], kind="stable")]
-            pairs, cols = track[chosen], det[chosen]
+        shape = (pool.size, n_det)
+        pairs, cols = limit_assignment(track, det, cost, shape, cfg.embedding_thresh)
         matched[cols] = True
         return pairs, cols, matched
 
@@ -229,11 +217,11 @@ class FairMOTTracker(Tracker):
         """
         if rows.size == 0 or cols.size == 0:
             return rows[:0], rows, cols
-        iou = iou_matrix(self._store.boxes(rows), detections.xyxy[cols], pixel_offset=1.0)
-        res = linear_assignment(1 - iou, limit, method="limit")
-        matched, dets = rows[res.matches[:, 0]], cols[res.matches[:, 1]]
+        i, j, iou = overlap_pairs(self._store.boxes(rows), detections.xyxy[cols], 1.0)
+        pr, pc = limit_assignment(i, j, 1 - iou, (rows.size, cols.size), limit, fill=1.0)
+        matched, dets = rows[pr], cols[pc]
         self._store.correct(matched, detections, dets, appearance=feats[dets])
-        return matched, rows[res.unmatched_rows], cols[res.unmatched_cols]
+        return matched, _without(rows, pr), _without(cols, pc)
 
     def _remove_duplicates(self) -> None:
         """Drop the shorter-lived member of each tracked/lost pair with IoU above 0.85."""
@@ -242,8 +230,9 @@ class FairMOTTracker(Tracker):
         tracked, lost = tracks.ordered(state != _LOST), tracks.ordered(state == _LOST)
         if tracked.size == 0 or lost.size == 0:
             return
-        iou = iou_matrix(tracks.boxes(tracked), tracks.boxes(lost), pixel_offset=1.0)
-        p, q = np.nonzero(1 - iou < self.config.duplicate_iou_distance)
+        p, q, iou = overlap_pairs(tracks.boxes(tracked), tracks.boxes(lost), 1.0)
+        close = 1 - iou < self.config.duplicate_iou_distance
+        p, q = p[close], q[close]
         if p.size == 0:
             return
         # The original's track age: frames from the first to the last update.
@@ -252,3 +241,10 @@ class FairMOTTracker(Tracker):
         tracks.mark_deleted(lost[q[lost_shorter]])
         tracks.mark_deleted(tracked[p[~lost_shorter]])
         tracks.purge()
+
+
+def _without(idx: I64, positions: I64) -> I64:
+    """``idx`` without the entries at ``positions`` (order kept)."""
+    keep = np.ones(idx.size, dtype=bool)
+    keep[positions] = False
+    return idx[keep]
