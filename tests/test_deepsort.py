@@ -318,3 +318,24 @@ def test_matches_original_in_a_crowd(monkeypatch: Any) -> None:
         a, b = a[np.argsort(a[:, 0])], b[np.argsort(b[:, 0])]
         np.testing.assert_array_equal(a[:, 0], b[:, 0], err_msg=f"frame {i + 1} ids")
         np.testing.assert_allclose(a[:, 1:], b[:, 1:], atol=1e-6, err_msg=f"frame {i + 1}")
+
+
+def test_beyond_the_dense_bound_only_ids_are_relabelled(monkeypatch: Any) -> None:
+    """With ``max_dense_pairs=0`` no solve is dense: the matches come from the sparse
+    maximum-weight matching, so the tracks and boxes are the original's and the IDs equal
+    them up to a one-to-one relabelling (which does occur). The default keeps the IDs."""
+    from mottrack.datasets import crowd
+
+    seq = crowd(150, 30, seed=2, false_positives=10.0, miss_prob=0.2)
+    frames = [d for _, d in seq.frames(seq.feature_vectors(noise=0.6))]
+    params = {"min_confidence": 0.3, "max_age": 5}
+    theirs = _oracle(frames, params, monkeypatch)
+    ours = _ours(frames, {**params, "max_dense_pairs": 0})
+    relabel: dict[float, float] = {}
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        a, b = a[np.lexsort(a[:, 1:].T)], b[np.lexsort(b[:, 1:].T)]
+        np.testing.assert_allclose(a[:, 1:], b[:, 1:], atol=1e-6, err_msg=f"frame {i + 1}")
+        for x, y in zip(a[:, 0], b[:, 0]):
+            assert relabel.setdefault(x, y) == y, f"frame {i + 1}: id {x} is {y} and {relabel[x]}"
+    assert len(set(relabel.values())) == len(relabel) > 150
+    assert sorted(relabel) != [relabel[k] for k in sorted(relabel)]  # the case did occur

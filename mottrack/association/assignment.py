@@ -171,7 +171,7 @@ def clip_assign(c: NDArray[np.float64], threshold: float) -> tuple[I64, I64, I64
         Pairs the solver chose at a cost above ``threshold`` (or forbidden), row order.
     """
     if np.isfinite(threshold):
-        c = np.minimum(c, threshold + 1e-5)
+        c = np.where(c > threshold, threshold + 1e-5, c)  # deep_sort's clipping
         ok_rows, ok_cols = linear_sum_assignment(c)
         good = c[ok_rows, ok_cols] <= threshold
     else:

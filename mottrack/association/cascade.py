@@ -9,14 +9,23 @@ paired with a track at a cost above the threshold (in track order).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import linear_sum_assignment
 
-from .assignment import clip_assign
+from .sparse import max_weight_matching
 
-__all__ = ["Matching", "matching_cascade", "min_cost_matching"]
+__all__ = [
+    "ListedCost",
+    "Matching",
+    "cascade_listed",
+    "matching_cascade",
+    "min_cost_matching",
+    "solve_listed",
+]
 
 I64 = NDArray[np.int64]
 
@@ -95,22 +104,89 @@ def _matching(c: NDArray[np.float64], threshold: float, r: I64, k: I64) -> Match
     """:func:`min_cost_matching` on validated inputs."""
     if r.size == 0 or k.size == 0:
         return Matching(np.zeros((0, 2), np.int64), np.sort(r), k)
-    mr, mc, unmatched = _solve(c, threshold, r, k)
+    mr, mc, unmatched = solve_listed(ListedCost.from_dense(c, threshold), threshold, r, k)
     free = np.ones(c.shape[0], dtype=bool)
     free[mr] = False
     return Matching(np.stack([mr, mc], axis=1), np.sort(r[free[r]]), unmatched)
 
 
-def _solve(c: NDArray[np.float64], threshold: float, r: I64, k: I64) -> tuple[I64, I64, I64]:
-    """One ``"clip"`` assignment of rows ``r`` to columns ``k`` of ``c``.
+@dataclass(frozen=True)
+class ListedCost:
+    """A cost matrix given by the entries that can be accepted; every other entry is above
+    the threshold (or forbidden), which deep_sort's clipping makes all equal.
 
-    Returns the matched rows and columns and the unmatched columns in deep_sort's order.
+    Attributes
+    ----------
+    rows, cols : ndarray of int, shape (E,)
+        Position of each listed entry (distinct).
+    cost : ndarray, shape (E,)
+    shape : (int, int)
     """
-    rows, cols, _, rejected = clip_assign(c[r[:, None], k], threshold)
+
+    rows: I64
+    cols: I64
+    cost: NDArray[np.float64]
+    shape: tuple[int, int]
+
+    @classmethod
+    def from_dense(cls, c: NDArray[np.float64], threshold: float) -> ListedCost:
+        """The entries of ``c`` at or below ``threshold`` (every finite one if it is inf)."""
+        rows, cols = np.nonzero(c <= threshold if np.isfinite(threshold) else np.isfinite(c))
+        return cls(rows, cols, c[rows, cols], (c.shape[0], c.shape[1]))
+
+    def block(self, r: I64, k: I64) -> tuple[I64, I64, NDArray[np.float64]]:
+        """The listed entries of the sub-matrix ``[r][:, k]``, positions within it."""
+        pos_r = np.full(self.shape[0], -1, np.int64)
+        pos_r[r] = np.arange(r.size)
+        pos_k = np.full(self.shape[1], -1, np.int64)
+        pos_k[k] = np.arange(k.size)
+        a, b = pos_r[self.rows], pos_k[self.cols]
+        inside = (a >= 0) & (b >= 0)
+        return a[inside], b[inside], self.cost[inside]
+
+
+def solve_listed(
+    lc: ListedCost, threshold: float, r: I64, k: I64, max_dense_pairs: int | None = None
+) -> tuple[I64, I64, I64]:
+    """One ``"clip"`` assignment of rows ``r`` to columns ``k``.
+
+    The block is built densely (every unlisted entry ``threshold + 1e-5``, or a big finite
+    stand-in when ``threshold`` is inf, as :func:`~mottrack.association.assignment.
+    clip_assign` makes it) and solved with deep_sort's solver, SciPy's
+    ``linear_sum_assignment``. Above ``max_dense_pairs`` entries (finite thresholds only),
+    the accepted pairs are found as the maximum-weight matching of the listed entries
+    (weights ``threshold + 1e-5 - cost``; the same pairs when the optimum is unique) and the
+    unmatched columns keep their order in ``k``: deep_sort's order (see below) depends on
+    how the solver pairs the clipped entries, which only the dense solve knows.
+
+    Returns the matched rows and columns and the unmatched columns in deep_sort's order: those
+    the solver left unassigned (in ``k`` order), then those it paired above the threshold (in
+    row order).
+    """
+    a, b, c = lc.block(r, k)
+    finite = bool(np.isfinite(threshold))
+    if finite:  # listed entries above the threshold are clipped too, as deep_sort does
+        fill = threshold + 1e-5
+        c = np.where(c > threshold, fill, c)
+        if max_dense_pairs is not None and r.size * k.size > max_dense_pairs:
+            real = np.flatnonzero(c <= threshold)
+            chosen = real[max_weight_matching(a[real], b[real], fill - c[real], r.size, k.size)]
+            chosen = chosen[np.argsort(a[chosen], kind="stable")]
+            left = np.ones(k.size, dtype=bool)
+            left[b[chosen]] = False
+            return r[a[chosen]], k[b[chosen]], k[left]
+    else:
+        top = float(np.abs(c).max()) if c.size else 0.0
+        fill = (top + 1.0) * (min(r.size, k.size) + 1)
+    block = np.full((r.size, k.size), fill)
+    block[a, b] = c
+    ok_rows, ok_cols = linear_sum_assignment(block)
+    picked = block[ok_rows, ok_cols]
+    good = picked <= threshold if finite else picked < fill
     left = np.ones(k.size, dtype=bool)
-    left[cols] = False
-    left[rejected] = False
-    return r[rows], k[cols], np.concatenate((k[left], k[rejected]))
+    left[ok_cols] = False
+    rejected = ok_cols[~good]
+    return r[ok_rows[good]], k[ok_cols[good]], np.concatenate((k[left], k[rejected]))
 
 
 def matching_cascade(
@@ -148,30 +224,39 @@ def matching_cascade(
     lv = np.asarray(levels).reshape(-1)
     if lv.shape[0] != c.shape[0]:
         raise ValueError(f"levels: expected {c.shape[0]} values (one per row), got {lv.shape[0]}")
-    return cascade_trusted(c, threshold, lv, depth, _index(cols, c.shape[1], "cols"))
+    unmatched = _index(cols, c.shape[1], "cols")
+    return cascade_listed(ListedCost.from_dense(c, threshold), threshold, lv, depth, unmatched)
 
 
-def cascade_trusted(
-    c: NDArray[np.float64], threshold: float, lv: NDArray[Any], depth: int, unmatched: I64
+def cascade_listed(
+    lc: ListedCost,
+    threshold: float,
+    lv: NDArray[Any],
+    depth: int,
+    unmatched: I64,
+    max_dense_pairs: int | None = None,
 ) -> Matching:
-    """:func:`matching_cascade` without input checks (a float64 matrix without NaN, ``(N,)``
+    """:func:`matching_cascade` on a :class:`ListedCost`, without input checks (``(N,)``
     levels, valid column indices): the per-frame path of :class:`~mottrack.deepsort.
-    DeepSortTracker`."""
-    by_level: dict[int, list[int]] = {}
-    for row, v in enumerate(lv.tolist()):
-        if 1 <= v <= depth:
-            by_level.setdefault(int(v), []).append(row)
+    DeepSortTracker`, which lists only the pairs inside the Mahalanobis gate. Each level is
+    solved by :func:`solve_listed` (``max_dense_pairs`` bounds its dense blocks)."""
+    n_rows = lc.shape[0]
+    in_cascade = np.flatnonzero((lv >= 1) & (lv <= depth))
+    by_level = in_cascade[np.argsort(lv[in_cascade], kind="stable")]  # rows increasing per level
+    _, starts = np.unique(lv[by_level], return_index=True)
+    bounds = [*starts.tolist(), by_level.size]
     clipped = np.isfinite(threshold)
-    has_match = (c <= threshold).any(axis=1).tolist()
+    has_match = np.zeros(n_rows, dtype=bool)
+    has_match[lc.rows[lc.cost <= threshold]] = True
     found_rows: list[I64] = []
     found_cols: list[I64] = []
     shift = 0  # pending rotation of ``unmatched`` (applied lazily)
-    for level in sorted(by_level):
+    for lo, hi in pairwise(bounds):
         n_left = unmatched.size
         if n_left == 0:
             break
-        rows = by_level[level]
-        if clipped and not any(has_match[i] for i in rows):
+        rows = by_level[lo:hi]
+        if clipped and not has_match[rows].any():
             # Every cost of the level is the clipped value. scipy pairs such an all-equal
             # matrix's row i with column i, and deep_sort moves the paired (rejected) columns
             # behind the unpaired ones: a rotation, without solving anything.
@@ -179,14 +264,14 @@ def cascade_trusted(
             continue
         if shift:
             unmatched, shift = np.roll(unmatched, -shift), 0
-        mr, mc, unmatched = _solve(c, threshold, np.array(rows, dtype=np.int64), unmatched)
+        mr, mc, unmatched = solve_listed(lc, threshold, rows, unmatched, max_dense_pairs)
         found_rows.append(mr)
         found_cols.append(mc)
     if shift:
         unmatched = np.roll(unmatched, -shift)
     if not found_rows:
-        return Matching(np.zeros((0, 2), np.int64), np.arange(c.shape[0]), unmatched)
-    return Matching(_pairs(found_rows, found_cols), _others(c.shape[0], found_rows), unmatched)
+        return Matching(np.zeros((0, 2), np.int64), np.arange(n_rows), unmatched)
+    return Matching(_pairs(found_rows, found_cols), _others(n_rows, found_rows), unmatched)
 
 
 def _pairs(rows: list[I64], cols: list[I64]) -> I64:

@@ -36,6 +36,16 @@ class DeepSortConfig:
         Detections shorter than this (pixels) are ignored.
     std_weight_position, std_weight_velocity : float, default 1/20 and 1/160
         Noise scales of :class:`~mottrack.motion.ConstantVelocityXYAH`.
+    max_dense_pairs : int or None, default 2**22
+        Memory bound of deep_sort's solves. deep_sort clips every cost above the threshold to
+        one value, and how its solver (SciPy's ``linear_sum_assignment``) pairs those equal
+        entries orders the unmatched detections, hence the IDs of new tracks; only the dense
+        solve knows it. So each cascade level and the IoU stage is solved on its dense block
+        (the pairs that can match are listed sparsely, the rest filled in) up to
+        ``tracks x detections <= max_dense_pairs`` (about 2,000 x 2,000: 32 MiB). Above it
+        the matches are found as the maximum-weight matching of the listed pairs (the same
+        matches) and unmatched detections keep their order: the same tracks and boxes, IDs of
+        that frame's new tracks possibly relabelled. ``None``: always dense.
 
     Notes
     -----
@@ -55,6 +65,7 @@ class DeepSortConfig:
     min_detection_height: float = 0.0
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
+    max_dense_pairs: int | None = 2**22
 
     def __post_init__(self) -> None:
         own = "DeepSortConfig"
@@ -70,3 +81,5 @@ class DeepSortConfig:
         check_number(own, "min_detection_height", self.min_detection_height, 0.0)
         check_number(own, "std_weight_position", self.std_weight_position, 0.0)
         check_number(own, "std_weight_velocity", self.std_weight_velocity, 0.0)
+        if self.max_dense_pairs is not None:
+            check_int(own, "max_dense_pairs", self.max_dense_pairs, 0)

@@ -6,7 +6,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..association import iou_cost
-from ..association.cascade import cascade_trusted, min_cost_matching
+from ..association.cascade import ListedCost, cascade_listed, solve_listed
+from ..compiled.overlap import overlap_pairs
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
@@ -122,21 +123,29 @@ class DeepSortTracker(Tracker):
         self, detections: Detections, order: I64, feats: NDArray[np.float32]
     ) -> tuple[I64, I64]:
         """deep_sort's ``Tracker._match`` on the detections in ``order``: ``(track row, index
-        into order)`` pairs and the unmatched indices into ``order``."""
+        into order)`` pairs and the unmatched indices into ``order``.
+
+        Both stages list only the pairs that can match (inside the Mahalanobis gate; boxes
+        that overlap) and fill in the rest, which deep_sort clips to one value anyway.
+        """
         cfg, tracks = self.config, self._store
-        xyxy = detections.xyxy[order]
         tsu = tracks.time_since_update
         confirmed = np.flatnonzero(tracks.state == _CONFIRMED)
         unconfirmed = np.flatnonzero(tracks.state != _CONFIRMED)
 
         # Matching cascade over confirmed tracks on the gated appearance cost.
         matches = np.zeros((0, 2), np.int64)
-        unmatched = np.arange(len(xyxy), dtype=np.int64)
+        unmatched = np.arange(order.size, dtype=np.int64)
         left = confirmed
-        if confirmed.size and len(xyxy):
+        if confirmed.size and order.size:
             cost = self._gated_appearance_cost(confirmed, detections, order, feats)
-            res = cascade_trusted(
-                cost, cfg.max_cosine_distance, tsu[confirmed], cfg.max_age, unmatched
+            res = cascade_listed(
+                cost,
+                cfg.max_cosine_distance,
+                tsu[confirmed],
+                cfg.max_age,
+                unmatched,
+                cfg.max_dense_pairs,
             )
             matches = res.matches.copy()
             matches[:, 0] = confirmed[matches[:, 0]]
@@ -146,30 +155,42 @@ class DeepSortTracker(Tracker):
         # IoU stage: unconfirmed tracks, then confirmed ones missed for exactly one frame.
         candidates = np.concatenate([unconfirmed, left[tsu[left] == 1]])
         if candidates.size and unmatched.size:
-            cost = iou_cost(tracks.boxes(candidates), xyxy)
-            cost[tsu[candidates] > 1] = GATED_COST
-            res = min_cost_matching(cost, cfg.max_iou_distance, cols=unmatched)
-            iou_matches = res.matches.copy()
-            iou_matches[:, 0] = candidates[iou_matches[:, 0]]
-            matches = np.concatenate([matches, iou_matches])
-            unmatched = res.unmatched_cols
+            cost = self._iou_cost(candidates, detections.xyxy[order], unmatched)
+            rows, cols, unmatched = solve_listed(
+                cost,
+                cfg.max_iou_distance,
+                np.arange(candidates.size),
+                unmatched,
+                cfg.max_dense_pairs,
+            )
+            matches = np.concatenate([matches, np.column_stack([candidates[rows], cols])])
         return matches, unmatched
 
     def _gated_appearance_cost(
         self, rows: I64, detections: Detections, order: I64, feats: NDArray[np.float32]
-    ) -> NDArray[np.float64]:
-        """Gallery cosine distance of ``rows`` to the detections in ``order``; ``GATED_COST``
-        outside the Mahalanobis gate, shape (T, len(order)).
-
-        Only the pairs inside the gate are scored (:meth:`~mottrack.tracks.TrackStore.gate`
-        finds them without the dense distance matrix).
-        """
+    ) -> ListedCost:
+        """Gallery cosine distance of ``rows`` to the detections in ``order`` at the pairs
+        inside the Mahalanobis gate (deep_sort gives the others ``GATED_COST``, above any
+        threshold), found without the dense distance matrix
+        (:meth:`~mottrack.tracks.TrackStore.gate`)."""
         track, det, _ = self._store.gate(rows, detections, self.config.gating_threshold)
         position = np.full(len(detections), -1, np.int64)
         position[order] = np.arange(order.size)
         col = position[det]
         keep = col >= 0  # pairs with a detection deep_sort's preprocessing kept
         track, col = track[keep], col[keep]
-        cost = np.full((rows.size, order.size), GATED_COST)
-        cost[track, col] = self.gallery.pair_distance(rows, track, col, feats)
-        return cost
+        cost = self.gallery.pair_distance(rows, track, col, feats).astype(np.float64)
+        return ListedCost(track, col, cost, (rows.size, order.size))
+
+    def _iou_cost(self, rows: I64, xyxy: NDArray[np.float64], cols: I64) -> ListedCost:
+        """``1 - IoU`` of track ``rows`` against detection boxes ``xyxy[cols]``, listed where
+        the boxes overlap; tracks missed for more than a frame are gated (nothing listed)."""
+        tracks, threshold = self._store, self.config.max_iou_distance
+        shape = (rows.size, xyxy.shape[0])
+        if threshold >= 1.0:  # disjoint boxes (cost 1) can match: list every pair
+            cost = iou_cost(tracks.boxes(rows), xyxy)
+            cost[tracks.time_since_update[rows] > 1] = GATED_COST
+            return ListedCost.from_dense(cost, threshold)
+        i, j, iou = overlap_pairs(tracks.boxes(rows), xyxy[cols], 0.0)
+        live = tracks.time_since_update[rows[i]] <= 1
+        return ListedCost(i[live], cols[j[live]], 1.0 - iou[live], shape)
