@@ -69,6 +69,8 @@ _SCALARS: dict[str, float] = {
     "order": 0.0,
 }
 
+_DELETED = float(TrackState.DELETED)
+
 #: Columns a compiled lifecycle rule receives, in this order (see TrackStore.apply_rule).
 RULE_COLUMNS = (
     "ids",
@@ -461,7 +463,7 @@ class TrackStore:
         """Set ``rows`` DELETED; :meth:`purge` removes them."""
         if rows.size == 0 or (rows.dtype == np.bool_ and not rows.any()):
             return
-        self._data[rows, self._keys["state"]] = float(TrackState.DELETED)
+        self._data[rows, self._keys["state"]] = _DELETED
         self._deleted = True
 
     def purge(self) -> None:
@@ -469,7 +471,7 @@ class TrackStore:
         if not self._deleted:
             return
         self._deleted = False
-        keep = self._data[:, self._keys["state"]] != TrackState.DELETED
+        keep = self._data[:, self._keys["state"]] != _DELETED
         self._replace(self._data[keep])
         for table in self._side.values():
             table.keep(keep)

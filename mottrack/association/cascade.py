@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
+from ..compiled.matching import fill_block, level_groups
 from .sparse import max_weight_matching
 
 __all__ = [
@@ -163,23 +164,22 @@ def solve_listed(
     the solver left unassigned (in ``k`` order), then those it paired above the threshold (in
     row order).
     """
-    a, b, c = lc.block(r, k)
     finite = bool(np.isfinite(threshold))
+    if finite and max_dense_pairs is not None and r.size * k.size > max_dense_pairs:
+        a, b, c = lc.block(r, k)
+        real = np.flatnonzero(c <= threshold)
+        fill = threshold + 1e-5
+        chosen = real[max_weight_matching(a[real], b[real], fill - c[real], r.size, k.size)]
+        chosen = chosen[np.argsort(a[chosen], kind="stable")]
+        left = np.ones(k.size, dtype=bool)
+        left[b[chosen]] = False
+        return r[a[chosen]], k[b[chosen]], k[left]
     if finite:  # listed entries above the threshold are clipped too, as deep_sort does
         fill = threshold + 1e-5
-        c = np.where(c > threshold, fill, c)
-        if max_dense_pairs is not None and r.size * k.size > max_dense_pairs:
-            real = np.flatnonzero(c <= threshold)
-            chosen = real[max_weight_matching(a[real], b[real], fill - c[real], r.size, k.size)]
-            chosen = chosen[np.argsort(a[chosen], kind="stable")]
-            left = np.ones(k.size, dtype=bool)
-            left[b[chosen]] = False
-            return r[a[chosen]], k[b[chosen]], k[left]
     else:
-        top = float(np.abs(c).max()) if c.size else 0.0
-        fill = (top + 1.0) * (min(r.size, k.size) + 1)
-    block = np.full((r.size, k.size), fill)
-    block[a, b] = c
+        _, _, c = lc.block(r, k)
+        fill = ((float(np.abs(c).max()) if c.size else 0.0) + 1.0) * (min(r.size, k.size) + 1)
+    block = fill_block(lc.rows, lc.cols, lc.cost, r, k, *lc.shape, threshold, fill)
     ok_rows, ok_cols = linear_sum_assignment(block)
     picked = block[ok_rows, ok_cols]
     good = picked <= threshold if finite else picked < fill
@@ -241,17 +241,14 @@ def cascade_listed(
     DeepSortTracker`, which lists only the pairs inside the Mahalanobis gate. Each level is
     solved by :func:`solve_listed` (``max_dense_pairs`` bounds its dense blocks)."""
     n_rows = lc.shape[0]
-    in_cascade = np.flatnonzero((lv >= 1) & (lv <= depth))
-    by_level = in_cascade[np.argsort(lv[in_cascade], kind="stable")]  # rows increasing per level
-    _, starts = np.unique(lv[by_level], return_index=True)
-    bounds = [*starts.tolist(), by_level.size]
+    by_level, bounds = level_groups(np.asarray(lv, np.float64), int(depth))
     clipped = np.isfinite(threshold)
     has_match = np.zeros(n_rows, dtype=bool)
     has_match[lc.rows[lc.cost <= threshold]] = True
     found_rows: list[I64] = []
     found_cols: list[I64] = []
     shift = 0  # pending rotation of ``unmatched`` (applied lazily)
-    for lo, hi in pairwise(bounds):
+    for lo, hi in pairwise(bounds.tolist()):
         n_left = unmatched.size
         if n_left == 0:
             break

@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["unique_pairs_above"]
+__all__ = ["fill_block", "forced_pairs", "level_groups", "unique_pairs_above"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -126,3 +126,62 @@ def _rank(top: F64, best: I64, node: int, edge: int, value: float) -> None:  # p
         top[node, 1] = value
         if value == top[node, 0]:
             best[node] = -1
+
+
+@njit(cache=True, nogil=True)
+def fill_block(
+    rows: I64,
+    cols: I64,
+    cost: F64,
+    r: I64,
+    k: I64,
+    n_rows: int,
+    n_cols: int,
+    threshold: float,
+    fill: float,
+) -> F64:  # pragma: no cover - compiled
+    """The dense block ``[r][:, k]`` of a matrix listed by its entries ``(rows, cols, cost)``:
+    ``fill`` where nothing is listed or the listed cost exceeds ``threshold`` (deep_sort's
+    clipping), the cost elsewhere. Shape ``(len(r), len(k))``."""
+    pos_r = np.full(n_rows, -1, np.int64)
+    for i in range(r.shape[0]):
+        pos_r[r[i]] = i
+    pos_k = np.full(n_cols, -1, np.int64)
+    for j in range(k.shape[0]):
+        pos_k[k[j]] = j
+    block = np.full((r.shape[0], k.shape[0]), fill)
+    for e in range(rows.shape[0]):
+        a, b = pos_r[rows[e]], pos_k[cols[e]]
+        if a >= 0 and b >= 0:
+            block[a, b] = fill if cost[e] > threshold else cost[e]
+    return block
+
+
+@njit(cache=True, nogil=True)
+def level_groups(levels: F64, depth: int) -> tuple[I64, I64]:  # pragma: no cover - compiled
+    """Rows grouped by level ``1..depth`` (increasing level, rows increasing within one).
+
+    Returns
+    -------
+    rows : ndarray of int
+        The rows at some level in ``1..depth``.
+    bounds : ndarray of int
+        ``rows[bounds[g]:bounds[g + 1]]`` is the ``g``-th non-empty level.
+    """
+    count = np.zeros(depth + 2, np.int64)
+    for v in levels:
+        if 1 <= v <= depth:
+            count[int(v) + 1] += 1
+    start = np.cumsum(count)
+    rows = np.empty(start[-1], np.int64)
+    fill = start[:-1].copy()
+    for i in range(levels.shape[0]):
+        v = levels[i]
+        if 1 <= v <= depth:
+            rows[fill[int(v)]] = i
+            fill[int(v)] += 1
+    bounds = [0]
+    for lv in range(1, depth + 1):
+        if start[lv + 1] > start[lv]:
+            bounds.append(start[lv + 1])
+    return rows, np.array(bounds, np.int64)

@@ -16,6 +16,7 @@ from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
 from .config import DeepSortConfig
 from .gallery import FeatureGallery
+from .kernels import confirm_report_expire
 from .preprocessing import select_detections
 from .unbounded_gallery import UnboundedGallery
 
@@ -24,7 +25,7 @@ __all__ = ["DeepSortTracker"]
 I64 = NDArray[np.int64]
 #: deep_sort's cost for gated pairs (clipped to the threshold before the assignment anyway).
 GATED_COST = 1e5
-_CONFIRMED = float(TrackState.CONFIRMED)
+_TENTATIVE, _CONFIRMED = float(TrackState.TENTATIVE), float(TrackState.CONFIRMED)
 
 
 @register_tracker("deepsort")
@@ -95,23 +96,19 @@ class DeepSortTracker(Tracker):
         matches, unmatched = self._match(detections, order, feats)
         rows, cols = matches[:, 0], matches[:, 1]
         tracks.correct(rows, detections, order[cols], appearance=feats[cols])
-        hits, state = tracks.hits[rows], tracks.state[rows]
-        tracks.assign(
-            "state", rows[(state == TrackState.TENTATIVE) & (hits >= cfg.n_init)], _CONFIRMED
-        )
 
-        # 3. Missed tracks: tentative ones die at once, confirmed ones after max_age.
-        missed = tracks.time_since_update > 0
-        old = (tracks.state == TrackState.TENTATIVE) | (tracks.time_since_update > cfg.max_age)
-        tracks.mark_deleted(missed & old)
+        # 3. Confirm tracks with n_init hits; report confirmed tracks updated this frame or
+        #    missed for one frame only; missed tracks die (tentative ones at once, confirmed
+        #    ones after max_age). Tracks born below are tentative, never reported yet.
+        classes = detections.classes is not None
+        ids, xyxy, scores, det_index, cls = tracks.apply_rule(
+            confirm_report_expire, cfg.n_init, cfg.max_age, classes
+        )
         tracks.purge()
 
         # 4. New tentative tracks, in deep_sort's order of unmatched detections.
         tracks.spawn(detections, order[unmatched], hits=1, age=1, appearance=feats[unmatched])
-
-        # 5. Report confirmed tracks updated this frame or missed for one frame only.
-        reported = (tracks.state == _CONFIRMED) & (tracks.time_since_update <= 1)
-        return tracks.emit(reported, classes=detections.classes is not None)
+        return Tracks.trusted(ids, xyxy, scores, det_index, cls if classes else None)
 
     def _features(self, dets: Detections, order: I64) -> NDArray[np.float32]:
         """Unit-norm float32 features of the detections in ``order`` (deep_sort's dtype)."""
