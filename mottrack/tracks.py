@@ -169,8 +169,11 @@ class TrackStore:
         self._q_const = _constant_noise(motion.process_noise_diag, n)
         self._r_const = _constant_noise(motion.measurement_noise_diag, n)
         self._match_cols = np.array(
-            [self._keys[c] for c in ("hits", "hit_streak", "time_since_update", "det_index",
-                                     "score", "cls")], np.int64
+            [
+                self._keys[c]
+                for c in ("hits", "hit_streak", "time_since_update", "det_index", "score", "cls")
+            ],
+            np.int64,
         )
         self._advance_cols = np.array(
             [self._keys[c] for c in ("det_index", "hit_streak", "time_since_update", "age")],

@@ -227,7 +227,6 @@ def record_matches(
             x[cols[5]] = classes[det_rows[k]]
 
 
-
 @njit(cache=True, nogil=True, error_model="numpy")
 def advance(
     data: F64,
