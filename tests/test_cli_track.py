@@ -1,0 +1,128 @@
+"""``mottrack track SOURCE``: frames from a video, an image folder, a sequence folder; detections
+from --det or a detector callable; results, annotated video and JSON summary."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from mottrack.cli import main
+from mottrack.datasets import generate
+from mottrack.io import load_mot_txt
+from mottrack.io.sources import open_source
+
+
+def _summary(capsys: pytest.CaptureFixture[str]) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_video_with_scaled_det_gives_the_det_only_tracks_scaled(
+    shared_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vtest.avi is PETS09-S2L1 at 0.625 of MOT15's size: SORT (IoU is scale-free) must give
+    the det-only form's IDs on every row and its boxes times 0.625."""
+    det = shared_root / "data" / "MOT15" / "train" / "PETS09-S2L1" / "det" / "det.txt"
+    video = shared_root / "data" / "video" / "vtest.avi"
+    plain, scaled = tmp_path / "plain.txt", tmp_path / "scaled.txt"
+    assert main(["track", "--det", str(det), "--out", str(plain), "--quiet"]) == 0
+    capsys.readouterr()
+    argv = ["track", str(video), "--det", str(det), "--det-scale", "0.625", "--quiet"]
+    assert main([*argv, "--out", str(scaled)]) == 0
+    summary = _summary(capsys)
+    a, b = load_mot_txt(plain), load_mot_txt(scaled)
+    assert a.shape == b.shape and len(a) > 3000
+    np.testing.assert_array_equal(a[:, :2], b[:, :2])
+    np.testing.assert_allclose(b[:, 2:6], a[:, 2:6] * 0.625, atol=0.01)
+    assert summary["frames"] == 795 and summary["tracks"] == len(np.unique(a[:, 1]))
+    assert summary["result_rows"] == len(a) and summary["out"] == str(scaled)
+    assert set(summary["seconds"]) >= {"read", "detect", "embed", "track"}
+
+
+def test_sequence_folder_and_image_folder_give_the_same_tracks_and_a_video(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seq = generate(num_frames=25, num_objects=4, seed=3)
+    folder = seq.write(tmp_path / "syn", render=True)
+    images = tmp_path / "frames"
+    images.mkdir()
+    for path in sorted((folder / "img1").iterdir()):  # a plain folder: PNG copies, no seqinfo
+        cv2.imwrite(str(images / f"{path.stem}.png"), cv2.imread(str(path)))
+    one, two, video = tmp_path / "seq.txt", tmp_path / "img.txt", tmp_path / "v" / "out.mp4"
+    assert main(["track", str(folder), "--out", str(one), "--video", str(video), "--quiet"]) == 0
+    summary = _summary(capsys)
+    det = str(folder / "det" / "det.txt")
+    assert main(["track", str(images), "--det", det, "--out", str(two), "--quiet"]) == 0
+    np.testing.assert_array_equal(load_mot_txt(one), load_mot_txt(two))
+    assert load_mot_txt(one).shape[0] > 25
+    assert summary["video"] == str(video) and summary["frames"] == 25
+    cap = cv2.VideoCapture(str(video))
+    count, first = 0, None
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        count += 1
+        first = image if first is None else first
+    assert count == 25
+    raw = cv2.imread(str(next(iter(sorted((folder / "img1").iterdir())))))
+    assert first is not None and first.shape == raw.shape
+    assert np.abs(first.astype(int) - raw).max() > 100  # drawn on (codec noise is far less)
+    assert not list(video.parent.glob(".*"))  # no temporary file left beside it
+
+
+DETECTOR = textwrap.dedent(
+    """
+    import cv2
+    import numpy as np
+
+    def white_boxes(frame):
+        mask = (frame.min(axis=2) > 200).astype(np.uint8)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        x, y, w, h = (stats[1:, i].astype(float) for i in range(4))
+        return np.stack([x, y, x + w, y + h, np.ones(count - 1)], axis=1)
+    """
+)
+
+
+def test_detector_callable_on_a_video(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two white squares moving on black: the module:callable detector finds them and SORT
+    keeps one ID each (min_hits=1 so every frame is reported)."""
+    (tmp_path / "blobs.py").write_text(DETECTOR)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    video = tmp_path / "two.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
+    for i in range(12):
+        frame = np.zeros((120, 160, 3), np.uint8)
+        frame[20:40, 10 + 3 * i : 30 + 3 * i] = 255
+        frame[70:100, 120 - 4 * i : 140 - 4 * i] = 255
+        writer.write(frame)
+    writer.release()
+    out = tmp_path / "r.txt"
+    argv = ["track", str(video), "--detector", "blobs:white_boxes", "--param", "min_hits=1"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    rows = load_mot_txt(out)
+    assert len(rows) == 24 and sorted(np.unique(rows[:, 1])) == [1, 2]
+    top = rows[rows[:, 3] < 50]
+    assert len(np.unique(top[:, 1])) == 1  # the upper square keeps one ID
+    np.testing.assert_allclose(top[:, 2], 10 + 3 * (top[:, 0] - 1), atol=1.5)
+    assert _summary(capsys)["frames"] == 12
+
+
+def test_open_source_kinds(tmp_path: Path) -> None:
+    assert open_source("0").kind == "camera"
+    assert open_source("rtsp://example.invalid/stream").kind == "camera"
+    folder = generate(num_frames=3, num_objects=2, seed=0).write(tmp_path, render=True)
+    src = open_source(str(folder))
+    assert (src.kind, src.num_frames, src.root) == ("sequence", 3, folder)
+    assert [n for n, _ in src.frames()] == [1, 2, 3]
+    shutil.copytree(folder / "img1", tmp_path / "plain")
+    plain = open_source(str(tmp_path / "plain"))
+    assert plain.kind == "images" and plain.num_frames == 3 and plain.root is None
