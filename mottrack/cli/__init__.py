@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import __version__
-from . import convert, demo, evaluate, track, train
+from . import convert, demo, evaluate, plot, track, train
 from .common import missing_package_message, parse_params
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main", "parse_params"]
@@ -30,6 +30,7 @@ SUBCOMMANDS: list[Callable[[Any], None]] = [
     demo.add_parser,
     track.add_parser,
     evaluate.add_parser,
+    plot.add_parser,
     train.add_parser,
     convert.add_parser,
 ]
