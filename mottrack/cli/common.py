@@ -52,6 +52,8 @@ def missing_package_message(exc: ModuleNotFoundError) -> str:
     extra = EXTRAS.get(root)
     if extra is None:
         return str(exc)
+    if f"'{extra}' extra" in str(exc):  # the message already says it
+        return str(exc)
     hint = f"pip install 'mottrack[{extra}]'"
     if extra == "torch":
         hint += " (CPU only: pip install torch --index-url https://download.pytorch.org/whl/cpu)"

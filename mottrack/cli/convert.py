@@ -47,10 +47,13 @@ def add_parser(sub: Any) -> None:
     mot = source.add_parser("mot", help="MOTChallenge sequences (seqinfo.ini, gt/gt.txt, img1/)")
     mot.add_argument("--seq", nargs="+", required=True, metavar="DIR", help="sequence folders")
     mot.add_argument(
-        "--link", default="symlink", choices=("symlink", "hardlink", "copy"), help="image placing"
+        "--link",
+        default="symlink",
+        choices=("symlink", "hardlink", "copy"),
+        help="how images are placed in the output (default: symlink)",
     )
     video = source.add_parser("video", help="a video file plus a MOTChallenge gt file")
-    video.add_argument("--video", required=True, metavar="FILE")
+    video.add_argument("--video", required=True, metavar="FILE", help="the video file")
     video.add_argument("--gt", required=True, metavar="FILE", help="gt.txt (MOT15 or MOT16/17)")
     video.add_argument("--scale", type=float, default=1.0, help="gt box scale (default 1)")
     video.add_argument(
@@ -63,5 +66,10 @@ def add_parser(sub: Any) -> None:
     for parser in (mot, video):
         parser.add_argument("--out", required=True, metavar="DIR", help="output root")
         parser.add_argument("--name", help="dataset name (<out>/<name>.train and .json)")
-        parser.add_argument("--gt-format", default="auto", choices=("auto", "mot17", "mot15"))
+        parser.add_argument(
+            "--gt-format",
+            default="auto",
+            choices=("auto", "mot17", "mot15"),
+            help="gt.txt layout (default: auto, from the column count)",
+        )
         parser.set_defaults(func=_cmd_convert)

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..io.outputs import SavedElsewhere, check_output_dir, check_output_file, save_with_fallback
+from ..io.outputs import SavedElsewhere, check_output_dir, save_with_fallback
 from .common import int_at_least
 
 __all__ = ["add_parser", "run"]
@@ -21,10 +21,10 @@ def run(args: argparse.Namespace) -> int:
     from ..io import write_results
     from ..pipeline import Pipeline, track_frames
     from ..registry import create_tracker
-    from .frame_outputs import FrameOutputs
+    from .frame_outputs import FrameOutputs, check_video_name
 
     out = None if args.out is None else check_output_dir(args.out, "--out")
-    video = None if args.video is None else check_output_file(args.video, "--video")
+    video = None if args.video is None else check_video_name(args.video)
     import trackeval  # noqa: F401  (fail before the work when the eval extra is missing)
 
     seq = generate(num_frames=args.frames, num_objects=args.objects, seed=args.seed)

@@ -14,9 +14,18 @@ from numpy.typing import NDArray
 from ..io.video import AtomicVideoWriter
 from ..types import Tracks
 
-__all__ = ["FrameOutputs", "check_display"]
+__all__ = ["FrameOutputs", "check_display", "check_video_name"]
 
 WINDOW = "mottrack (q: stop)"
+
+
+def check_video_name(path: str) -> Path:
+    """``--video``'s path, checked writable and named ``.mp4`` or ``.avi`` (before any work)."""
+    from ..io.outputs import check_output_file
+
+    if Path(path).suffix.lower() not in (".mp4", ".avi"):
+        raise ValueError(f"--video: expected a .mp4 or .avi file name, got {path!r}")
+    return check_output_file(path, "--video")
 
 
 def check_display() -> None:
@@ -84,9 +93,11 @@ class FrameOutputs:
         """Commit the video when the run succeeded (else discard it); close the window."""
         path = None
         if self.writer is not None:
-            if ok:
-                path = self.writer.commit()
-            self.writer.close()
+            try:
+                if ok:
+                    path = self.writer.commit()
+            finally:
+                self.writer.close()
         if self.show:
             import cv2
 

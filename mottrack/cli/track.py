@@ -74,14 +74,15 @@ def _frames(source: Any, rows: DetRows | None, resize: Any, seconds: dict[str, f
 def run_source(args: argparse.Namespace) -> int:
     """Track SOURCE's frames; write ``--out``/``--video``, ``--show``; print a JSON summary."""
     from ..io import write_results
-    from ..io.sources import open_source
+    from ..io.sources import open_source, quiet_opencv
     from ..pipeline import Pipeline, track_frames
     from ..registry import create_tracker
-    from .frame_outputs import FrameOutputs, check_display
+    from .frame_outputs import FrameOutputs, check_display, check_video_name
 
     _check_args(args)
+    quiet_opencv()
     out = None if args.out is None else check_output_file(args.out, "--out")
-    video = None if args.video is None else check_output_file(args.video, "--video")
+    video = None if args.video is None else check_video_name(args.video)
     source = open_source(args.source)
     det = args.det
     if det is None and args.detector is None and source.root is not None:

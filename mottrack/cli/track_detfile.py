@@ -52,11 +52,17 @@ def _first_diff(a: np.ndarray, b: np.ndarray) -> int:
 def run_det_file(args: argparse.Namespace) -> int:
     """Track ``--det`` rows (``--features`` embeddings, ``--images`` crops) into ``--out``."""
     from ..io import MOTSequence, write_results
+    from ..io.sources import VIDEO_EXTENSIONS
     from ..pipeline import Pipeline, track_frames, tracker_for_sequence
 
     det = Path(args.det)
     if not det.is_file():
         raise FileNotFoundError(f"--det: file not found: {det}")
+    if det.suffix.lower() in VIDEO_EXTENSIONS:
+        raise ValueError(
+            f"--det: {args.det} is a video, not detections; pass it as SOURCE: "
+            f"mottrack track {args.det} --det DETECTIONS.txt (or --detector ...)"
+        )
     if args.out is None:
         raise ValueError("--out: expected a results file (the --det form writes only results)")
     out = check_output_file(args.out, "--out")

@@ -105,7 +105,10 @@ def _add_train_fairmot(what: Any) -> None:
         "--arch", choices=("dla34", "tiny", "dla34_tiny"), help="network (default dla34)"
     )
     fm.add_argument(
-        "--device", type=device_arg(auto=True), default="auto", help="auto, cpu, cuda or cuda:N"
+        "--device",
+        type=device_arg(auto=True),
+        default="auto",
+        help="auto, cpu, cuda or cuda:N (default: auto)",
     )
     fm.add_argument(
         "--amp", choices=("auto", "bf16", "fp16", "off"), help="mixed precision (default auto)"
@@ -144,7 +147,9 @@ def add_parser(sub: Any) -> None:
         "--batch-size", type=int_at_least(2), default=64, help="crops per step (default 64)"
     )
     reid.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
-    reid.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    reid.add_argument(
+        "--device", default="cpu", choices=("cpu", "cuda"), help="torch device (default: cpu)"
+    )
     reid.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
     reid.add_argument("--seed", type=int_at_least(0), default=0, help="(default 0)")
     reid.add_argument(

@@ -7,6 +7,7 @@ errors are one line naming ``SOURCE`` and what was expected.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,9 @@ from numpy.typing import NDArray
 from .seqinfo import read_seqinfo
 from .video import video_frames
 
-__all__ = ["IMAGE_EXTENSIONS", "FrameSource", "open_source"]
+__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS", "FrameSource", "open_source", "quiet_opencv"]
 
+VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 EXPECTED = (
     "expected a video file, a folder of images, a MOTChallenge sequence folder (seqinfo.ini), "
@@ -70,6 +72,13 @@ class FrameSource:
                 if image is None:
                     raise ValueError(f"SOURCE: OpenCV cannot read the image {path}")
                 yield number, image
+
+
+def quiet_opencv() -> None:
+    """Silence OpenCV's and FFmpeg's own log lines (an application's choice: its errors say
+    what failed in one line)."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET, read on each open
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 def _capture_frames(location: str) -> Iterator[tuple[int, NDArray[np.uint8]]]:
