@@ -126,3 +126,21 @@ def test_open_source_kinds(tmp_path: Path) -> None:
     shutil.copytree(folder / "img1", tmp_path / "plain")
     plain = open_source(str(tmp_path / "plain"))
     assert plain.kind == "images" and plain.num_frames == 3 and plain.root is None
+
+
+def test_demo_renders_an_annotated_video(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = tmp_path / "demo.mp4"
+    assert main(["demo", "--frames", "12", "--objects", "3", "--quiet", "--video", str(video)]) == 0
+    assert f"Annotated video: {video}" in capsys.readouterr().out
+    cap = cv2.VideoCapture(str(video))
+    frames = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        frames.append(image)
+    assert len(frames) == 12 and frames[0].shape[2] == 3
+    corner = frames[-1][:20, :60].astype(int)
+    assert (corner < 60).mean() > 0.3  # the frame-number label's black background
