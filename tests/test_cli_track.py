@@ -144,3 +144,25 @@ def test_demo_renders_an_annotated_video(
     assert len(frames) == 12 and frames[0].shape[2] == 3
     corner = frames[-1][:20, :60].astype(int)
     assert (corner < 60).mean() > 0.3  # the frame-number label's black background
+
+
+def test_fairmot_detector_on_resized_frames(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], one_torch_thread: None
+) -> None:
+    """--detector fairmot runs the network (a tiny untrained one here) on frames resized first
+    (--resize, FairMOT's video demo), and the annotated video has the resized size."""
+    from mottrack.fairmot.checkpoint import save_checkpoint
+    from mottrack.fairmot.model import build_model
+
+    weights = save_checkpoint(tmp_path / "tiny.pth", build_model("dla34_tiny"), epoch=1)
+    folder = generate(num_frames=4, num_objects=2, seed=1).write(tmp_path / "syn", render=True)
+    video, out = tmp_path / "fm.mp4", tmp_path / "fm.txt"
+    argv = ["track", str(folder / "img1"), "--tracker", "fairmot", "--detector", "fairmot"]
+    argv += ["--weights", str(weights), "--arch", "dla34_tiny", "--input-size", "160", "96"]
+    argv += ["--resize", "320", "192", "--video", str(video), "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    summary = _summary(capsys)
+    assert summary["frames"] == 4 and summary["seconds"]["detect"] > 0 and out.is_file()
+    cap = cv2.VideoCapture(str(video))
+    ok, image = cap.read()
+    assert ok and image.shape[:2] == (192, 320)

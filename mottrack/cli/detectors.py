@@ -132,4 +132,6 @@ def load_detector(args: argparse.Namespace) -> Any:
         raise FileNotFoundError(f"--weights: file not found: {weights}")
     from ..fairmot.detector import FairMOTDetector  # torch
 
-    return FairMOTDetector(weights, conf_thres=args.conf, device=args.device)
+    return FairMOTDetector(
+        weights, args.input_size, conf_thres=args.conf, device=args.device, arch=args.arch
+    )

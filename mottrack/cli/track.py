@@ -195,6 +195,20 @@ def add_parser(sub: Any) -> None:
         help="score threshold of --detector fairmot (default: 0.4, FairMOT's)",
     )
     track.add_argument(
+        "--arch",
+        default="dla34",
+        choices=("dla34", "dla34_tiny", "tiny"),
+        help="network of --weights for --detector fairmot (default: dla34)",
+    )
+    track.add_argument(
+        "--input-size",
+        type=int_at_least(32),
+        nargs=2,
+        default=(1088, 608),
+        metavar=("W", "H"),
+        help="network input of --detector fairmot, multiples of 32 (default: 1088 608)",
+    )
+    track.add_argument(
         "--resize",
         type=int_at_least(32),
         nargs=2,
