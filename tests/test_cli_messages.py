@@ -4,9 +4,12 @@ that states its default."""
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from mottrack.cli import build_parser, main
@@ -92,7 +95,6 @@ def test_bare_det_file_name_runs(
         ("trackeval", "eval", ["demo", "--frames", "5", "--quiet"]),
         ("supervision", "viz", ["demo", "--frames", "5", "--quiet", "--video", "{tmp}/d.mp4"]),
         ("matplotlib", "viz", ["plot", "timeline", "{tmp}/r.txt", "--out", "{tmp}/t.png"]),
-        ("torch", "torch", ["track", "{tmp}", "--detector", "fairmot", "--weights", "{tmp}/w"]),
     ],
 )
 def test_a_missing_package_names_its_extra(
@@ -106,9 +108,6 @@ def test_a_missing_package_names_its_extra(
     (tmp_path / "r.txt").write_text("1,1,10,10,20,40,1,-1,-1,-1\n")
     (tmp_path / "w").write_bytes(b"0")
     (tmp_path / "000001.jpg").write_bytes(b"0")
-    for name in list(sys.modules):
-        if name == package or name.startswith(f"{package}.") or name.startswith("mottrack.fairmot"):
-            monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, package, None)  # import fails as if not installed
     line = _error(capsys, [a.format(tmp=tmp_path) for a in argv])
     assert f"pip install 'mottrack[{extra}]'" in line and package in line, line
@@ -136,3 +135,31 @@ def test_every_option_has_help_stating_its_default() -> None:
             if not text or (has_default and not action.required and "default" not in text):
                 missing.append(f"{name} {action.dest}: {text!r}")
     assert not missing, "\n".join(missing)
+
+
+def test_fairmot_detector_without_torch_names_the_torch_extra(tmp_path: Path) -> None:
+    """In a fresh interpreter where torch cannot be imported: one line, before any frame."""
+    (tmp_path / "w.pth").write_bytes(b"0")
+    cv2.imwrite(str(tmp_path / "000001.png"), np.zeros((8, 8, 3), np.uint8))
+    argv = ["track", str(tmp_path), "--detector", "fairmot", "--weights", str(tmp_path / "w.pth")]
+    code = "import sys\nsys.modules['torch'] = None\nfrom mottrack.cli import main\n"
+    code += f"sys.exit(main({argv!r}))\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "pip install 'mottrack[torch]'" in proc.stderr
+
+
+def test_show_without_a_display_is_refused_before_the_work(
+    shared_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    data = shared_root / "data"
+    det = data / "MOT15" / "train" / "PETS09-S2L1" / "det" / "det.txt"
+    out = tmp_path / "r.txt"
+    argv = ["track", str(data / "video" / "vtest.avi"), "--det", str(det), "--show"]
+    line = _error(capsys, [*argv, "--out", str(out)])
+    assert "--show: no display" in line and not out.exists()

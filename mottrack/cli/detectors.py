@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..types import Detections
+from .common import int_at_least
 
-__all__ = ["DetRows", "load_detector"]
+__all__ = ["DetRows", "add_detector_options", "load_detector"]
 
 
 @dataclass
@@ -134,4 +135,48 @@ def load_detector(args: argparse.Namespace) -> Any:
 
     return FairMOTDetector(
         weights, args.input_size, conf_thres=args.conf, device=args.device, arch=args.arch
+    )
+
+
+def add_detector_options(parser: argparse.ArgumentParser) -> None:
+    """``--detector`` and the FairMOT network's options (``--weights``, ``--conf``, ``--arch``,
+    ``--input-size``, ``--resize``)."""
+    parser.add_argument(
+        "--detector",
+        metavar="NAME",
+        help="'fairmot' (the FairMOT network, needs torch and --weights) or 'module:callable', "
+        "any callable BGR frame -> Detections or (N, 5/6) array (default: none)",
+    )
+    parser.add_argument(
+        "--weights",
+        metavar="CKPT",
+        help="FairMOT checkpoint for --detector fairmot (default: none)",
+    )
+    parser.add_argument(
+        "--conf",
+        type=float,
+        default=0.4,
+        help="score threshold of --detector fairmot (default: 0.4, FairMOT's)",
+    )
+    parser.add_argument(
+        "--arch",
+        default="dla34",
+        choices=("dla34", "dla34_tiny", "tiny"),
+        help="network of --weights for --detector fairmot (default: dla34)",
+    )
+    parser.add_argument(
+        "--input-size",
+        type=int_at_least(32),
+        nargs=2,
+        default=(1088, 608),
+        metavar=("W", "H"),
+        help="network input of --detector fairmot, multiples of 32 (default: 1088 608)",
+    )
+    parser.add_argument(
+        "--resize",
+        type=int_at_least(32),
+        nargs=2,
+        metavar=("W", "H"),
+        help="resize every frame to W x H before the detector (FairMOT's video demo uses 1920 "
+        "1080; results and video are then in that size) (default: none)",
     )

@@ -21,7 +21,7 @@ import numpy as np
 from ..io.outputs import check_output_file, save_with_fallback
 from ..registry import get_tracker_class, list_trackers
 from .common import add_tracker_options, device_arg, int_at_least, parse_params, positive_float
-from .detectors import DetRows, load_detector
+from .detectors import DetRows, add_detector_options, load_detector
 from .track_detfile import make_embedder, run_det_file
 
 __all__ = ["add_parser", "run"]
@@ -177,45 +177,7 @@ def add_parser(sub: Any) -> None:
         help="multiply --det's x, y, w, h by this (detections made on a resized copy of the "
         "video; default: 1)",
     )
-    track.add_argument(
-        "--detector",
-        metavar="NAME",
-        help="'fairmot' (the FairMOT network, needs torch and --weights) or 'module:callable', "
-        "any callable BGR frame -> Detections or (N, 5/6) array (default: none)",
-    )
-    track.add_argument(
-        "--weights",
-        metavar="CKPT",
-        help="FairMOT checkpoint for --detector fairmot (default: none)",
-    )
-    track.add_argument(
-        "--conf",
-        type=float,
-        default=0.4,
-        help="score threshold of --detector fairmot (default: 0.4, FairMOT's)",
-    )
-    track.add_argument(
-        "--arch",
-        default="dla34",
-        choices=("dla34", "dla34_tiny", "tiny"),
-        help="network of --weights for --detector fairmot (default: dla34)",
-    )
-    track.add_argument(
-        "--input-size",
-        type=int_at_least(32),
-        nargs=2,
-        default=(1088, 608),
-        metavar=("W", "H"),
-        help="network input of --detector fairmot, multiples of 32 (default: 1088 608)",
-    )
-    track.add_argument(
-        "--resize",
-        type=int_at_least(32),
-        nargs=2,
-        metavar=("W", "H"),
-        help="resize every frame to W x H before the detector (FairMOT's video demo uses 1920 "
-        "1080; results and video are then in that size) (default: none)",
-    )
+    add_detector_options(track)
     track.add_argument(
         "--out",
         metavar="FILE",
