@@ -166,3 +166,37 @@ def test_fairmot_detector_on_resized_frames(
     cap = cv2.VideoCapture(str(video))
     ok, image = cap.read()
     assert ok and image.shape[:2] == (192, 320)
+
+
+STOPPER = textwrap.dedent(
+    """
+    import numpy as np
+
+    calls = 0
+
+    def stop_at_five(frame):
+        global calls
+        calls += 1
+        if calls == 5:
+            raise KeyboardInterrupt  # as Ctrl-C on a camera that never ends
+        return np.array([[10.0, 10.0, 30.0, 50.0, 0.9]])
+    """
+)
+
+
+def test_ctrl_c_keeps_the_frames_tracked_so_far(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "stopper.py").write_text(STOPPER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    folder = generate(num_frames=8, num_objects=2, seed=0).write(tmp_path / "s", render=True)
+    out, video = tmp_path / "r.txt", tmp_path / "v.mp4"
+    argv = ["track", str(folder / "img1"), "--detector", "stopper:stop_at_five", "--quiet"]
+    argv += ["--param", "min_hits=1", "--out", str(out), "--video", str(video)]
+    assert main(argv) == 130
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert summary["stopped"] is True and summary["frames"] == 4
+    assert "interrupted after 4 frames" in captured.err and "Traceback" not in captured.err
+    assert load_mot_txt(out)[:, 0].tolist() == [1, 2, 3, 4]
+    assert int(cv2.VideoCapture(str(video)).get(cv2.CAP_PROP_FRAME_COUNT)) == 4

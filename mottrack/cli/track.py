@@ -5,13 +5,15 @@ detections from ``--det FILE`` or a detector (``--detector fairmot`` or ``module
 runs the tracker through :func:`~mottrack.pipeline.track_frames` and writes ``--out``
 (MOTChallenge rows, atomically), ``--video`` (drawn tracks) and ``--show``; it prints a JSON
 summary. ``mottrack track --det FILE --out FILE`` (no SOURCE) is the frame-less form
-(:mod:`.track_detfile`).
+(:mod:`.track_detfile`). Ctrl-C (or ``q`` in the window) stops a run: the frames tracked so
+far are written (results and video) and the exit status is 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -116,34 +118,51 @@ def run_source(args: argparse.Namespace) -> int:
     seconds = {"read": 0.0}
     pipeline = Pipeline(tracker, detector=detector, embedder=embedder)
     frames = _frames(source, rows, args.resize, seconds)
-    ok = False
+    tracked: list[np.ndarray] = []  # rows so far: kept when Ctrl-C (or q) stops the run
+
+    def on_frame(number: int, image: Any, tracks: Any) -> None:
+        tracked.append(tracks.to_mot(number))
+        if outputs is not None:
+            outputs(number, image, tracks)
+
+    ok = stopped = False
     started = time.perf_counter()
     try:
-        result = track_frames(
-            pipeline, frames, not args.quiet, source.num_frames, source.name, on_frame=outputs
+        track_frames(
+            pipeline, frames, not args.quiet, source.num_frames, source.name, on_frame=on_frame
         )
         ok = True
+    except KeyboardInterrupt:
+        stopped = True
     finally:
-        written = None if outputs is None else outputs.finish(ok)
+        written = None if outputs is None else outputs.finish(ok or stopped)
+    results = np.concatenate(tracked) if tracked else np.zeros((0, 10))
     if out is not None:
-        save_with_fallback(out, lambda path: write_results(path, result.rows), "--out")
-    if rows is not None:
-        rows.warn_beyond(result.num_frames)
-    seconds.update(result.seconds)
+        save_with_fallback(out, lambda path: write_results(path, results), "--out")
+    if rows is not None and not stopped:
+        rows.warn_beyond(len(tracked))
+    seconds.update(pipeline.seconds)
     if outputs is not None:
         seconds.update(outputs.seconds)
     wall = time.perf_counter() - started
     summary = {
         "source": args.source,
-        "frames": result.num_frames,
-        "tracks": int(np.unique(result.rows[:, 1]).size),
-        "result_rows": len(result.rows),
+        "frames": len(tracked),
+        "tracks": int(np.unique(results[:, 1]).size),
+        "result_rows": len(results),
         "seconds": {key: round(value, 4) for key, value in seconds.items()},
-        "frames_per_s": round(result.num_frames / wall, 2) if wall > 0 else None,
+        "frames_per_s": round(len(tracked) / wall, 2) if wall > 0 else None,
         "out": None if out is None else str(out),
         "video": None if written is None else str(written),
+        "stopped": stopped,
     }
     print(json.dumps(summary))
+    if stopped:
+        print(
+            f"mottrack track: interrupted after {len(tracked)} frames; what was tracked is written",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
