@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,6 +213,7 @@ def track_frames(
     progress: bool = False,
     total: int | None = None,
     desc: str = "tracking",
+    on_frame: Callable[[int, NDArray[np.uint8] | None, Tracks], object] | None = None,
 ) -> TrackingRun:
     """Reset ``pipeline`` and run it over ``(frame_number, detections[, image])`` items.
 
@@ -229,6 +230,9 @@ def track_frames(
         Number of frames, for the progress bar.
     desc : str
         Progress bar label.
+    on_frame : callable, optional
+        Called as ``on_frame(frame_number, image, tracks)`` after each frame (``image`` is
+        None for frames given without one): drawing, writing a video, showing a window.
 
     Returns
     -------
@@ -250,5 +254,7 @@ def track_frames(
         tracks = pipeline.update(image, dets)
         count += 1
         out.append(tracks.to_mot(number))
+        if on_frame is not None:
+            on_frame(number, image, tracks)
     rows = np.concatenate(out) if out else np.zeros((0, 10))
     return TrackingRun(rows, count, dict(pipeline.seconds))

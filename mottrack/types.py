@@ -265,9 +265,16 @@ DetectionsLike = Detections | ArrayLike
 
 
 def as_detections(detections: DetectionsLike) -> Detections:
-    """Return ``detections`` as :class:`Detections` (accepting ``(N, 5)``/``(N, 6)`` arrays)."""
+    """Return ``detections`` as :class:`Detections` (accepting ``(N, 5)``/``(N, 6)`` arrays and
+    ``supervision.Detections``, with embeddings in ``data["embeddings"]``)."""
     if isinstance(detections, Detections):
         return detections
+    if not isinstance(detections, np.ndarray) and type(detections).__module__.startswith(
+        "supervision"
+    ):
+        from .supervision_interop import from_supervision
+
+        return from_supervision(detections)
     return Detections.from_array(detections)
 
 
@@ -355,6 +362,17 @@ class Tracks:
         """Return a frame with no reported tracks."""
         z = np.zeros(0)
         return cls(np.zeros(0, np.int64), np.zeros((0, 4)), z, np.zeros(0, np.int64))
+
+    def to_supervision(self, detections: Any = None) -> Any:
+        """These tracks as ``supervision.Detections`` (needs the ``viz`` extra).
+
+        See :func:`mottrack.supervision_interop.to_supervision`: ``tracker_id`` is set, and
+        with the frame's ``detections`` each matched track carries its detection's
+        ``class_id``, ``data`` and ``mask`` (through :attr:`det_index`).
+        """
+        from .supervision_interop import to_supervision
+
+        return to_supervision(self, detections)
 
     def to_mot(self, frame: int) -> NDArray[np.float64]:
         """Return MOTChallenge rows ``frame, id, x, y, w, h, score, -1, -1, -1``.

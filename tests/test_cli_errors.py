@@ -286,7 +286,7 @@ def test_ctrl_c_exits_130_with_one_line(
     def interrupted(args: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_cmd_demo", interrupted)
+    monkeypatch.setattr(cli.demo, "run", interrupted)
     try:
         status = main(["demo", "--quiet"])
     except KeyboardInterrupt:  # would end this test session: report it as a failure instead

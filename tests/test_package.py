@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import mottrack, mottrack.sort, mottrack.eval, mottrack.io, mottrack.cli, mottrack.pipeline
 import mottrack.datasets, mottrack.motion, mottrack.association
+import mottrack.viz, mottrack.plots, mottrack.io.sources, mottrack.supervision_interop
 t = mottrack.create_tracker("sort")
 t.update(np.array([[0.0, 0.0, 10.0, 20.0, 0.9]]))
 import mottrack.deepsort

@@ -1,67 +1,23 @@
-"""The ``mottrack train`` and ``mottrack convert`` sub-commands (torch is imported only by the
-train commands, when they run)."""
+"""``mottrack train reid|fairmot``: train the DeepSORT appearance CNN or the FairMOT network.
+
+torch is imported when a training command runs, not when the parser is built.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import re
-import sys
-from collections.abc import Callable
 from typing import Any
 
-from .io.outputs import check_output_dir
+from ..io.outputs import check_output_dir
+from .common import device_arg, int_at_least
 
-__all__ = ["add_convert", "add_train", "device_arg", "int_at_least"]
-
-
-def int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type``: an integer ``>= minimum`` (the parser names the option)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer >= {minimum}, got {text!r}"
-            ) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def device_arg(auto: bool = False) -> Callable[[str], str]:
-    """An argparse ``type``: a torch device name (``cpu``, ``cuda``, ``cuda:N``, ``mps``; with
-    ``auto=True`` also ``auto``), checked before any work (availability is checked later)."""
-    names = ("auto", "cpu", "cuda", "cuda:N") if auto else ("cpu", "cuda", "cuda:N", "mps")
-
-    def parse(text: str) -> str:
-        if text in names or ("cuda:N" in names and re.fullmatch(r"cuda:\d+", text)):
-            return text
-        raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}")
-
-    return parse
-
-
-def _torch_module(name: str, command: str) -> Any:
-    """Import a training module, or print why ``mottrack train COMMAND`` cannot run (None)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        print(
-            f"mottrack train {command}: error: needs PyTorch ({exc}); pip install mottrack[torch]",
-            file=sys.stderr,
-        )
-        return None
+__all__ = ["add_parser"]
 
 
 def _cmd_train_reid(args: argparse.Namespace) -> int:
     check_output_dir(args.out, "--out")
-    module = _torch_module("mottrack.deepsort.train", "reid")
-    if module is None:
-        return 2
+    module = importlib.import_module("mottrack.deepsort.train")  # torch
     result = module.train_reid(
         args.data,
         args.out,
@@ -88,9 +44,7 @@ def _cmd_train_reid(args: argparse.Namespace) -> int:
 
 def _cmd_train_fairmot(args: argparse.Namespace) -> int:
     check_output_dir(args.out, "--out")
-    module = _torch_module("mottrack.fairmot.train", "fairmot")
-    if module is None:
-        return 2
+    module = importlib.import_module("mottrack.fairmot.train")  # torch
     given = {  # the options on the command line; the others are the config's (or checkpoint's)
         "epochs": args.epochs,
         "batch_size": args.batch_size,
@@ -151,7 +105,10 @@ def _add_train_fairmot(what: Any) -> None:
         "--arch", choices=("dla34", "tiny", "dla34_tiny"), help="network (default dla34)"
     )
     fm.add_argument(
-        "--device", type=device_arg(auto=True), default="auto", help="auto, cpu, cuda or cuda:N"
+        "--device",
+        type=device_arg(auto=True),
+        default="auto",
+        help="auto, cpu, cuda or cuda:N (default: auto)",
     )
     fm.add_argument(
         "--amp", choices=("auto", "bf16", "fp16", "off"), help="mixed precision (default auto)"
@@ -168,7 +125,7 @@ def _add_train_fairmot(what: Any) -> None:
     fm.set_defaults(func=_cmd_train_fairmot)
 
 
-def add_train(sub: Any) -> None:
+def add_parser(sub: Any) -> None:
     """Add ``train reid`` and ``train fairmot`` to the ``mottrack`` sub-commands."""
     train = sub.add_parser("train", help="train a network")
     what = train.add_subparsers(dest="network", required=True)
@@ -190,7 +147,9 @@ def add_train(sub: Any) -> None:
         "--batch-size", type=int_at_least(2), default=64, help="crops per step (default 64)"
     )
     reid.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
-    reid.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    reid.add_argument(
+        "--device", default="cpu", choices=("cpu", "cuda"), help="torch device (default: cpu)"
+    )
     reid.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
     reid.add_argument("--seed", type=int_at_least(0), default=0, help="(default 0)")
     reid.add_argument(
@@ -213,58 +172,3 @@ def add_train(sub: Any) -> None:
     reid.add_argument("--quiet", action="store_true", help="no progress bar")
     reid.set_defaults(func=_cmd_train_reid)
     _add_train_fairmot(what)
-
-
-def _cmd_convert(args: argparse.Namespace) -> int:
-    from .fairmot.data.convert import convert_mot
-    from .fairmot.data.video import convert_video
-
-    check_output_dir(args.out, "--out")
-    if args.source == "mot":
-        result = convert_mot(
-            args.seq, args.out, name=args.name or "mot", link=args.link, gt_format=args.gt_format
-        )
-    else:
-        frames = None if args.frames is None else tuple(args.frames)
-        result = convert_video(
-            args.video,
-            args.gt,
-            args.out,
-            name=args.name,
-            frames=frames,
-            scale=args.scale,
-            gt_format=args.gt_format,
-        )
-    first, last = result.identities
-    print(
-        f"{result.num_images} images, {result.num_boxes} boxes, identities {first}..{last} "
-        f"-> {result.list_file} (data config {result.data_config})"
-    )
-    return 0
-
-
-def add_convert(sub: Any) -> None:
-    """Add ``convert mot`` and ``convert video`` to the ``mottrack`` sub-commands."""
-    convert = sub.add_parser("convert", help="convert data to the JDE layout (FairMOT training)")
-    source = convert.add_subparsers(dest="source", required=True)
-    mot = source.add_parser("mot", help="MOTChallenge sequences (seqinfo.ini, gt/gt.txt, img1/)")
-    mot.add_argument("--seq", nargs="+", required=True, metavar="DIR", help="sequence folders")
-    mot.add_argument(
-        "--link", default="symlink", choices=("symlink", "hardlink", "copy"), help="image placing"
-    )
-    video = source.add_parser("video", help="a video file plus a MOTChallenge gt file")
-    video.add_argument("--video", required=True, metavar="FILE")
-    video.add_argument("--gt", required=True, metavar="FILE", help="gt.txt (MOT15 or MOT16/17)")
-    video.add_argument("--scale", type=float, default=1.0, help="gt box scale (default 1)")
-    video.add_argument(
-        "--frames",
-        type=int_at_least(1),
-        nargs=2,
-        metavar=("A", "B"),
-        help="first and last frame (1-based)",
-    )
-    for parser in (mot, video):
-        parser.add_argument("--out", required=True, metavar="DIR", help="output root")
-        parser.add_argument("--name", help="dataset name (<out>/<name>.train and .json)")
-        parser.add_argument("--gt-format", default="auto", choices=("auto", "mot17", "mot15"))
-        parser.set_defaults(func=_cmd_convert)

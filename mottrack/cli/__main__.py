@@ -1,0 +1,7 @@
+"""``python -m mottrack.cli``: the ``mottrack`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

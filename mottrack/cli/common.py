@@ -1,0 +1,155 @@
+"""What several sub-commands share: argparse value types, ``--param`` parsing, and the one-line
+message for a missing optional package (naming the extra that brings it)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..registry import get_tracker_class
+
+__all__ = [
+    "BENCHMARKS",
+    "EXTRAS",
+    "add_tracker_options",
+    "device_arg",
+    "int_at_least",
+    "missing_package_message",
+    "parse_params",
+    "positive_float",
+]
+
+BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20")
+
+#: Optional packages and the ``mottrack`` extra that installs each.
+EXTRAS = {
+    "torch": "torch",
+    "torchvision": "torch",
+    "trackeval": "eval",
+    "supervision": "viz",
+    "matplotlib": "viz",
+}
+
+
+def missing_package_message(exc: ModuleNotFoundError) -> str:
+    """One line for a missing package: which extra to install (or the package itself).
+
+    Parameters
+    ----------
+    exc : ModuleNotFoundError
+        The import failure.
+
+    Returns
+    -------
+    str
+        ``"needs the 'viz' extra (No module named 'supervision'): pip install 'mottrack[viz]'"``
+        for a known optional package, else the import error itself.
+    """
+    root = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(root)
+    if extra is None:
+        return str(exc)
+    if f"'{extra}' extra" in str(exc):  # the message already says it
+        return str(exc)
+    hint = f"pip install 'mottrack[{extra}]'"
+    if extra == "torch":
+        hint += " (CPU only: pip install torch --index-url https://download.pytorch.org/whl/cpu)"
+    return f"needs the '{extra}' extra ({exc}): {hint}"
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer ``>= minimum`` (the parser names the option)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}, got {text!r}"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """An argparse ``type``: a finite float ``> 0``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def device_arg(auto: bool = False) -> Callable[[str], str]:
+    """An argparse ``type``: a torch device name (``cpu``, ``cuda``, ``cuda:N``, ``mps``; with
+    ``auto=True`` also ``auto``), checked before any work (availability is checked later)."""
+    names = ("auto", "cpu", "cuda", "cuda:N") if auto else ("cpu", "cuda", "cuda:N", "mps")
+
+    def parse(text: str) -> str:
+        if text in names or ("cuda:N" in names and re.fullmatch(r"cuda:\d+", text)):
+            return text
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}")
+
+    return parse
+
+
+def parse_params(tracker: str, items: Sequence[str]) -> dict[str, Any]:
+    """Turn ``["key=value", ...]`` into config overrides typed like the config's defaults.
+
+    Raises
+    ------
+    ValueError
+        For a malformed item, an unknown key (listing the valid ones) or an unparsable value.
+    """
+    config_class = get_tracker_class(tracker).config_class
+    fields = {f.name: f for f in dataclasses.fields(config_class)}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param: expected key=value, got {item!r}")
+        if key not in fields:
+            raise ValueError(f"--param: unknown key {key!r} for {tracker}; valid: {sorted(fields)}")
+        default = fields[key].default
+        try:
+            if isinstance(default, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(text)
+                value: Any = text.lower() in ("true", "1")
+            elif isinstance(default, int):
+                value = int(text)
+            elif isinstance(default, float):
+                value = float(text)
+            else:
+                value = text
+        except ValueError:
+            kind = type(default).__name__
+            raise ValueError(f"--param {key}: expected a {kind}, got {text!r}") from None
+        out[key] = value
+    return out
+
+
+def add_tracker_options(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+    """``--tracker`` and ``--param``, with their help."""
+    parser.add_argument(
+        "--tracker",
+        default="sort",
+        choices=list(choices),
+        help="tracker to run (default: sort)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a tracker setting, repeatable (e.g. --param max_age=3); an unknown key lists the "
+        "valid ones (default: the tracker's paper defaults)",
+    )
