@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cli_jobs import add_run_parser, add_tune_parser
 from .cli_tools import add_convert, add_train, device_arg, int_at_least
 from .io.outputs import SavedElsewhere, check_output_dir, check_output_file, save_with_fallback
 from .registry import get_tracker_class, list_trackers
@@ -241,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_train(sub)
     add_convert(sub)
+    add_run_parser(sub)
+    add_tune_parser(sub)
     return parser
 
 

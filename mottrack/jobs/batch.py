@@ -115,7 +115,7 @@ class RunReport:
         lines.append(
             f"{len(self.ran)} run ({len(self.failed)} failed), {len(self.skipped)} skipped; "
             f"wall {self.wall:.2f} s on {self.engine} x{self.workers}; one worker ~{busy:.2f} s "
-            f"(sum of sequence walls): speed-up {self.speedup:.2f}x"
+            f"(sum of sequence walls): speed-up " + (f"{self.speedup:.2f}x" if self.ran else "n/a")
         )
         return "\n".join(lines)
 

@@ -114,6 +114,8 @@ class LocalEngine(Engine):
         self._pool: ProcessPoolExecutor | None = None
 
     def imap(self, fn: Callable[..., Any], items: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
+        if not items:
+            return
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
