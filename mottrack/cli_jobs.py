@@ -125,6 +125,7 @@ def add_run_parser(sub: Any) -> argparse.ArgumentParser:
 
 def _cmd_tune(args: argparse.Namespace) -> int:
     from .jobs import create_engine
+    from .jobs.engine import require
     from .jobs.tune import grid_trials, optuna_search, parse_grid, parse_ranges, run_trials
     from .jobs.tune_report import best_trial, param_line, plot_trials, write_csv
 
@@ -132,6 +133,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     spec, jobs, _ = _setup(args, out)
     if bool(args.grid) == bool(args.range):
         raise ValueError("tune: expected --grid KEY=V1,V2,... or --range KEY=LOW:HIGH (not both)")
+    require("matplotlib", "tune", "the trials plot")  # before any work
+    if args.range:
+        require("optuna", "tune", "--range (the Optuna sampler)")
     if args.fresh:
         for folder in sorted((out / "trials").glob("*")):
             _clear(folder)
