@@ -3,7 +3,7 @@ vs a local process pool vs Ray, plus a run killed half-way and resumed.
 
 Example::
 
-    python benchmarks/jobs.py                      # 12 sequences of 150..370 frames, 1280x720
+    python benchmarks/jobs.py                      # 14 sequences of 250..510 frames, 1280x720
     python benchmarks/jobs.py --sequences 4 --frames 60 --no-ray   # a quick check
 
 The sequences (``mottrack.datasets.generate``, seeds 0..N-1, lengths ``frames + 20 i``) are
@@ -117,8 +117,8 @@ def resume(data: Path, out: Path) -> dict[str, Any]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sequences", type=int, default=12)
-    p.add_argument("--frames", type=int, default=150, help="of the shortest sequence")
+    p.add_argument("--sequences", type=int, default=14)
+    p.add_argument("--frames", type=int, default=250, help="of the shortest sequence")
     p.add_argument("--objects", type=float, default=15.0, help="mean per frame")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--no-ray", action="store_true", help="skip the Ray engine")
