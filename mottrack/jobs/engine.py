@@ -159,7 +159,7 @@ class RayEngine(Engine):
                 options["num_cpus"] = workers
             self._ray.init(address=address, **options)
             self._owned = True
-        self.workers = int(self._ray.available_resources().get("CPU", workers))
+        self.workers = int(self._ray.cluster_resources().get("CPU", workers))
 
     def imap(self, fn: Callable[..., Any], items: Sequence[tuple]) -> Iterator[tuple[int, Any]]:
         ray = self._ray
