@@ -16,7 +16,7 @@ import pytest
 from jobs_helpers import mot15_root, read_all, rendered_root
 
 from mottrack.cli import main
-from mottrack.jobs import MissingExtraError, discover
+from mottrack.jobs import LocalEngine, MissingExtraError, discover
 from mottrack.jobs.engine import require
 
 REPO = Path(__file__).resolve().parents[1]
@@ -217,3 +217,13 @@ def test_missing_extra_names_it() -> None:
     with pytest.raises(MissingExtraError, match=r"pip install 'mottrack\[ray\]'") as info:
         require("mottrack_no_such_module", "ray", "--engine ray")
     assert isinstance(info.value, ValueError)  # the command prints it as one line
+
+
+def test_pool_workers_run_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # a user's setting is kept
+    names = [("OMP_NUM_THREADS",), ("OPENBLAS_NUM_THREADS",), ("MKL_NUM_THREADS",)]
+    with LocalEngine(2) as engine:
+        seen = dict(engine.imap(os.environ.get, names))
+    assert seen[0] == "1" and seen[2] == "3"
+    assert "OMP_NUM_THREADS" not in os.environ  # the parent's environment is put back

@@ -7,7 +7,8 @@ task. Submission follows the items' order, so items sorted longest first start f
 
 - :class:`SerialEngine`: in this process (``--workers 1``).
 - :class:`LocalEngine`: a ``concurrent.futures`` process pool of ``workers`` processes started
-  with ``spawn`` (no state inherited from the parent); the default, no extra dependency.
+  with ``spawn`` (no state inherited from the parent), one BLAS/OpenCV thread each; the
+  default, no extra dependency.
 - :class:`RayEngine`: Ray tasks of one CPU each, on a local Ray instance or the cluster at
   ``address`` (``pip install 'mottrack[ray]'``; mottrack must be importable on every node and
   the inputs readable there; results come back to this process, which writes them).
@@ -15,8 +16,10 @@ task. Submission follows the items' order, so items sorted longest first start f
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import ModuleType
@@ -89,8 +92,26 @@ class SerialEngine(Engine):
             yield i, outcome
 
 
+#: Thread-count variables set to 1 for pool workers (unless already set): the pool is the
+#: parallelism, and spinning BLAS/OpenMP threads of several workers on the same cores slow the
+#: small per-frame matrix products down many times (Ray does the same for its workers).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _one_thread_environment() -> Iterator[None]:
+    """Set :data:`THREAD_VARIABLES` to 1 where unset, for processes started meanwhile."""
+    added = [name for name in THREAD_VARIABLES if name not in os.environ]
+    os.environ.update(dict.fromkeys(added, "1"))
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 def _init_worker() -> None:
-    """One thread per worker process: the pool is the parallelism."""
+    """One OpenCV thread per worker process (BLAS: :data:`THREAD_VARIABLES`)."""
     import cv2
 
     cv2.setNumThreads(1)
@@ -121,7 +142,8 @@ class LocalEngine(Engine):
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=_init_worker
             )
-        futures: dict[Future, int] = {self._pool.submit(fn, *a): i for i, a in enumerate(items)}
+        with _one_thread_environment():  # workers start on submit and copy the environment
+            futures: dict[Future, int] = {self._pool.submit(fn, *a): i for i, a in enumerate(items)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
