@@ -224,6 +224,6 @@ def test_pool_workers_run_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("MKL_NUM_THREADS", "3")  # a user's setting is kept
     names = [("OMP_NUM_THREADS",), ("OPENBLAS_NUM_THREADS",), ("MKL_NUM_THREADS",)]
     with LocalEngine(2) as engine:
-        seen = dict(engine.imap(os.environ.get, names))
+        seen = dict(engine.imap(os.getenv, names))
     assert seen[0] == "1" and seen[2] == "3"
     assert "OMP_NUM_THREADS" not in os.environ  # the parent's environment is put back
