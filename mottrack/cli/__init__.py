@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import __version__
-from . import convert, demo, evaluate, plot, track, train
+from . import convert, demo, evaluate, plot, run, track, train, tune
 from .common import missing_package_message, parse_params
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main", "parse_params"]
@@ -31,6 +31,8 @@ SUBCOMMANDS: list[Callable[[Any], None]] = [
     track.add_parser,
     evaluate.add_parser,
     plot.add_parser,
+    run.add_parser,
+    tune.add_parser,
     train.add_parser,
     convert.add_parser,
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "ResultsWriter",
     "first_invalid_row",
     "load_mot_txt",
+    "results_text",
     "write_results",
     "write_sequence",
 ]
@@ -211,14 +212,32 @@ def write_results(path: PathLike, rows: ArrayLike) -> None:
         ``frame, id, x, y, w, h, conf, ...`` rows (e.g. from :meth:`Tracks.to_mot`). Written as
         ``frame,id,x,y,w,h,conf,-1,-1,-1`` with 2 decimals, sorted by (frame, id).
     """
-    arr = _as_rows(rows, 7, "write_results: rows")
+    atomic_write_text(Path(path), results_text(rows, "write_results: rows"))
+
+
+def results_text(rows: ArrayLike, name: str = "rows") -> str:
+    """The text :func:`write_results` writes for ``rows`` (same checks, same bytes).
+
+    Parameters
+    ----------
+    rows : array_like, shape (M, C), C >= 7
+        ``frame, id, x, y, w, h, conf, ...`` rows.
+    name : str
+        Name used in error messages.
+
+    Returns
+    -------
+    str
+        ``frame,id,x,y,w,h,conf,-1,-1,-1`` lines with 2 decimals, sorted by (frame, id).
+    """
+    arr = _as_rows(rows, 7, name)
     ids = arr[:, 1]
     if not np.array_equal(ids, np.round(ids)):
         i = int(np.argmax(ids != np.round(ids)))
-        raise ValueError(f"write_results: rows: expected integer ids in column 2, got {ids[i]:g}")
+        raise ValueError(f"{name}: expected integer ids in column 2, got {ids[i]:g}")
     arr = arr[np.lexsort((ids, arr[:, 0]))]
     lines = [RESULTS_FORMAT % tuple(r) for r in arr[:, :7].tolist()]
-    atomic_write_text(Path(path), "".join(line + "\n" for line in lines))
+    return "".join(line + "\n" for line in lines)
 
 
 def _format_rows(arr: F64) -> str:
