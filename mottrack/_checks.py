@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["check_fraction", "check_int", "check_number"]
+__all__ = ["check_bool", "check_fraction", "check_int", "check_number"]
+
+
+def check_bool(owner: str, name: str, value: object) -> None:
+    """Raise ``ValueError`` unless ``value`` is ``True`` or ``False``."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{owner}.{name}: expected True or False, got {value!r}")
 
 
 def check_int(owner: str, name: str, value: object, minimum: int) -> None:

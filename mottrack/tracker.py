@@ -147,6 +147,11 @@ class Tracker(ABC):
                 "embeddings=(N, D) array), or compute them from frames with "
                 "mottrack.Pipeline(tracker, embedder=...)"
             )
+        if getattr(self.config, "class_aware", False) and dets.classes is None and len(dets):
+            raise ValueError(
+                f"{own}: class_aware=True needs a class for every detection; pass "
+                "Detections(..., classes=(N,) array) or (N, 6) [x1, y1, x2, y2, score, class] rows"
+            )
         if self.requires_frame and frame is None:
             raise ValueError(
                 f"{own}: the tracker reads pixels; pass update(detections, frame=image)"

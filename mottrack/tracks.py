@@ -282,6 +282,14 @@ class TrackStore:
             d2 = maha[track, det]
         return track, det, d2
 
+    def same_class(self, rows: I64, detections: Detections, det: I64) -> NDArray[np.bool_]:
+        """Whether track ``rows[k]`` last matched a detection of the class of detection
+        ``det[k]`` (the ``class_aware`` filter of listed pairs), shape (K,)."""
+        classes = detections.classes
+        if classes is None:
+            return np.zeros(det.shape[0], dtype=bool)
+        return self._data[rows, self._keys["cls"]] == classes[det]
+
     def ordered(self, mask: NDArray[np.bool_]) -> I64:
         """Rows where ``mask`` holds, in list order."""
         rows = np.flatnonzero(mask)

@@ -1,7 +1,7 @@
 """Datasets: a seeded synthetic scene generator and a tiny JDE training set made from it.
 
 :mod:`.config` (:class:`SyntheticConfig`), :mod:`.simulate` (:func:`generate`;
-:mod:`.crowd` for crowds of any size; objects in
+:mod:`.crowd` for crowds of any size, :mod:`.classes` for object classes; objects in
 :mod:`.population`, the simulated detector in :mod:`.detector`), :mod:`.sequence`
 (:class:`SyntheticSequence`), :mod:`.render` (frames), :mod:`.features` (simulated re-ID
 features), :mod:`.mot_folder` (MOTChallenge folders) and :mod:`.jde` (``build_synthetic_jde``,
@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .classes import crossing_classes, frames_with_classes
 from .config import SyntheticConfig
 from .crowd import CROWD_DENSITY, crowd
 from .render import NUM_PATTERNS
@@ -28,7 +29,9 @@ __all__ = [
     "NUM_PATTERNS",
     "SyntheticConfig",
     "SyntheticSequence",
+    "crossing_classes",
     "crowd",
+    "frames_with_classes",
     "generate",
     *_LAZY,
 ]

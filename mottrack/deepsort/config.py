@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._checks import check_fraction, check_int, check_number
+from .._checks import check_bool, check_fraction, check_int, check_number
 
 __all__ = ["DeepSortConfig"]
 
@@ -46,6 +46,10 @@ class DeepSortConfig:
         the matches are found as the maximum-weight matching of the listed pairs (the same
         matches) and unmatched detections keep their order: the same tracks and boxes, IDs of
         that frame's new tracks possibly relabelled. ``None``: always dense.
+    class_aware : bool, default False
+        Detections only match tracks of their class (the reported class is the last matched
+        detection's); every detection must then carry a class. Off: the original's
+        class-blind association.
 
     Notes
     -----
@@ -66,6 +70,7 @@ class DeepSortConfig:
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
     max_dense_pairs: int | None = 2**22
+    class_aware: bool = False
 
     def __post_init__(self) -> None:
         own = "DeepSortConfig"
@@ -83,3 +88,4 @@ class DeepSortConfig:
         check_number(own, "std_weight_velocity", self.std_weight_velocity, 0.0)
         if self.max_dense_pairs is not None:
             check_int(own, "max_dense_pairs", self.max_dense_pairs, 0)
+        check_bool(own, "class_aware", self.class_aware)

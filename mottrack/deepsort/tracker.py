@@ -152,7 +152,7 @@ class DeepSortTracker(Tracker):
         # IoU stage: unconfirmed tracks, then confirmed ones missed for exactly one frame.
         candidates = np.concatenate([unconfirmed, left[tsu[left] == 1]])
         if candidates.size and unmatched.size:
-            cost = self._iou_cost(candidates, detections.xyxy[order], unmatched)
+            cost = self._iou_cost(candidates, detections, order, unmatched)
             rows, cols, unmatched = solve_listed(
                 cost,
                 cfg.max_iou_distance,
@@ -175,19 +175,26 @@ class DeepSortTracker(Tracker):
         position[order] = np.arange(order.size)
         col = position[det]
         keep = col >= 0  # pairs with a detection deep_sort's preprocessing kept
+        if self.config.class_aware:
+            keep &= self._store.same_class(rows[track], detections, det)
         track, col = track[keep], col[keep]
         cost = self.gallery.pair_distance(rows, track, col, feats).astype(np.float64)
         return ListedCost(track, col, cost, (rows.size, order.size))
 
-    def _iou_cost(self, rows: I64, xyxy: NDArray[np.float64], cols: I64) -> ListedCost:
-        """``1 - IoU`` of track ``rows`` against detection boxes ``xyxy[cols]``, listed where
-        the boxes overlap; tracks missed for more than a frame are gated (nothing listed)."""
-        tracks, threshold = self._store, self.config.max_iou_distance
-        shape = (rows.size, xyxy.shape[0])
-        if threshold >= 1.0:  # disjoint boxes (cost 1) can match: list every pair
-            cost = iou_cost(tracks.boxes(rows), xyxy)
-            cost[tracks.time_since_update[rows] > 1] = GATED_COST
-            return ListedCost.from_dense(cost, threshold)
-        i, j, iou = overlap_pairs(tracks.boxes(rows), xyxy[cols], 0.0)
+    def _iou_cost(self, rows: I64, detections: Detections, order: I64, cols: I64) -> ListedCost:
+        """``1 - IoU`` of track ``rows`` against the detections ``order[cols]``, listed where
+        the boxes overlap (columns: positions in ``order``); tracks missed for more than a
+        frame are gated (nothing listed), and so are other classes' pairs with
+        ``class_aware``."""
+        tracks, cfg = self._store, self.config
+        xyxy = detections.xyxy[order]
+        if cfg.max_iou_distance >= 1.0:  # disjoint boxes (cost 1) can match: all pairs
+            i, j = (a.reshape(-1) for a in np.indices((rows.size, cols.size)))
+            iou = 1.0 - iou_cost(tracks.boxes(rows), xyxy[cols]).reshape(-1)
+        else:
+            i, j, iou = overlap_pairs(tracks.boxes(rows), xyxy[cols], 0.0)
         live = tracks.time_since_update[rows[i]] <= 1
+        if cfg.class_aware:
+            live &= tracks.same_class(rows[i], detections, order[cols[j]])
+        shape = (rows.size, order.size)
         return ListedCost(i[live], cols[j[live]], 1.0 - iou[live], shape)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._checks import check_fraction, check_int, check_number
+from .._checks import check_bool, check_fraction, check_int, check_number
 
 __all__ = ["FairMOTConfig"]
 
@@ -38,6 +38,10 @@ class FairMOTConfig:
     duplicate_iou_distance : float, default 0.15
         A tracked and a lost track closer than this ``1 - IoU`` are duplicates; the shorter
         one is dropped.
+    class_aware : bool, default False
+        Detections only match tracks of their class (the reported class is the last matched
+        detection's); every detection must then carry a class. Off: the original's
+        class-blind association.
 
     Notes
     -----
@@ -56,6 +60,7 @@ class FairMOTConfig:
     gating_threshold: float = 9.4877
     feature_momentum: float = 0.9
     duplicate_iou_distance: float = 0.15
+    class_aware: bool = False
 
     def __post_init__(self) -> None:
         own = "FairMOTConfig"
@@ -67,6 +72,7 @@ class FairMOTConfig:
         for name in ("motion_weight", "feature_momentum", "duplicate_iou_distance"):
             check_fraction(own, name, getattr(self, name))
         check_number(own, "gating_threshold", self.gating_threshold, 0.0)
+        check_bool(own, "class_aware", self.class_aware)
 
     @property
     def max_time_lost(self) -> int:

@@ -197,6 +197,9 @@ class FairMOTTracker(Tracker):
         if pool.size == 0 or n_det == 0:
             return pool[:0], pool[:0], matched
         track, det, maha = self._store.gate(pool, detections, cfg.gating_threshold)
+        if cfg.class_aware:
+            same = self._store.same_class(pool[track], detections, det)
+            track, det, maha = track[same], det[same], maha[same]
         cos = self.appearance.pair_distance(pool, track, det, feats)
         lam = 1 - cfg.motion_weight
         cost = lam * cos + (1 - lam) * maha
@@ -218,6 +221,9 @@ class FairMOTTracker(Tracker):
         if rows.size == 0 or cols.size == 0:
             return rows[:0], rows, cols
         i, j, iou = overlap_pairs(self._store.boxes(rows), detections.xyxy[cols], 1.0)
+        if self.config.class_aware:
+            same = self._store.same_class(rows[i], detections, cols[j])
+            i, j, iou = i[same], j[same], iou[same]
         pr, pc = limit_assignment(i, j, 1 - iou, (rows.size, cols.size), limit, fill=1.0)
         matched, dets = rows[pr], cols[pc]
         self._store.correct(matched, detections, dets, appearance=feats[dets])
@@ -232,6 +238,8 @@ class FairMOTTracker(Tracker):
             return
         p, q, iou = overlap_pairs(tracks.boxes(tracked), tracks.boxes(lost), 1.0)
         close = 1 - iou < self.config.duplicate_iou_distance
+        if self.config.class_aware:
+            close &= tracks.cls[tracked[p]] == tracks.cls[lost[q]]
         p, q = p[close], q[close]
         if p.size == 0:
             return

@@ -44,7 +44,11 @@ I64 = NDArray[np.int64]
 
 
 def associate(
-    tracks: F64, detections: F64, threshold: float, max_dense_pairs: int | None = 2**21
+    tracks: F64,
+    detections: F64,
+    threshold: float,
+    max_dense_pairs: int | None = 2**21,
+    classes: tuple[F64, I64] | None = None,
 ) -> tuple[I64, I64, I64]:
     """Match tracks to detections by IoU.
 
@@ -60,6 +64,10 @@ def associate(
         Largest ``T * D`` solved densely when the solver's tie order decides the ID order of
         new tracks (``None``: always; see the module docstring).
 
+    classes : (ndarray, ndarray), optional
+        Class of each track ``(T,)`` and detection ``(D,)``: pairs of different classes do
+        not overlap (``class_aware``; solved on the listed pairs).
+
     Returns
     -------
     track_index, det_index : ndarray, shape (K,)
@@ -71,13 +79,16 @@ def associate(
     if n_trk == 0 or n_det == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, np.arange(n_det, dtype=np.int64)
-    if n_trk * n_det <= DENSE_PAIRS:
+    if classes is None and n_trk * n_det <= DENSE_PAIRS:
         shortcut, trk_idx, det_idx, new, square = dense_candidates(tracks, detections, threshold)
         if shortcut:
             return trk_idx, det_idx, new
         det_to_col = lap.lapjv(square, return_cost=False)[0]
         return threshold_solution(det_to_col, square, n_trk, n_det, threshold)
     rows, cols, iou = overlap_pairs(tracks, detections, 0.0)
+    if classes is not None:
+        same = classes[0][rows] == classes[1][cols]
+        rows, cols, iou = rows[same], cols[same], iou[same]
     unique, trk_idx, det_idx = unique_pairs_above(rows, cols, iou, n_trk, n_det, threshold)
     if unique:
         return trk_idx, det_idx, _complement(n_det, det_idx)

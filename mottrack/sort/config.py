@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._checks import check_fraction, check_int
+from .._checks import check_bool, check_fraction, check_int
 
 __all__ = ["SortConfig"]
 
@@ -31,12 +31,17 @@ class SortConfig:
         for the matrix, 64 MiB inside lapjv). Above it the lowest-numbered leftover
         detections are taken: the same tracks and boxes, and IDs that can differ from the
         original's by a relabelling. ``None``: always dense (the reference's memory).
+    class_aware : bool, default False
+        Detections only match tracks of their class (the reported class is the last matched
+        detection's); every detection must then carry a class. Off: the original's
+        class-blind association.
     """
 
     max_age: int = 1
     min_hits: int = 3
     iou_threshold: float = 0.3
     max_dense_pairs: int | None = 2**21
+    class_aware: bool = False
 
     def __post_init__(self) -> None:
         check_int("SortConfig", "max_age", self.max_age, 0)
@@ -44,3 +49,4 @@ class SortConfig:
         check_fraction("SortConfig", "iou_threshold", self.iou_threshold)
         if self.max_dense_pairs is not None:
             check_int("SortConfig", "max_dense_pairs", self.max_dense_pairs, 0)
+        check_bool("SortConfig", "class_aware", self.class_aware)

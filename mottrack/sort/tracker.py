@@ -60,8 +60,11 @@ class SortTracker(Tracker):
             predicted = predicted[finite]
 
         # 2. Associate by IoU; update matched tracks; each unmatched detection starts one.
+        classes = None
+        if cfg.class_aware and detections.classes is not None:
+            classes = (tracks.cls, detections.classes)
         rows, dets, new = associate(
-            predicted, detections.xyxy, cfg.iou_threshold, cfg.max_dense_pairs
+            predicted, detections.xyxy, cfg.iou_threshold, cfg.max_dense_pairs, classes
         )
         tracks.correct(rows, detections, dets)
         tracks.spawn(detections, new)
