@@ -41,6 +41,12 @@ def unit_rows(
     """
     src = np.asarray(features)
     f = np.asarray(src, dtype=dtype)
+    if f.dtype == np.float64 and f.ndim == 2:  # compiled, NumPy's sums (the same floats)
+        from .compiled.norms import unit_rows64
+
+        ok, out = unit_rows64(f)
+        if ok:
+            return out
     with np.errstate(over="ignore", under="ignore"):
         norm = np.sqrt((f * f).sum(axis=1, keepdims=True))
     if f.size and not (norm.min() > 0 and norm.max() < np.inf):

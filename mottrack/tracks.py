@@ -292,8 +292,7 @@ class TrackStore:
 
     def ordered(self, mask: NDArray[np.bool_]) -> I64:
         """Rows where ``mask`` holds, in list order."""
-        rows = np.flatnonzero(mask)
-        return rows[np.argsort(self._data[rows, self._keys["order"]], kind="stable")]
+        return self._kernels.ordered_rows(self._data, mask, self._keys["order"])
 
     # -- lifecycle ----------------------------------------------------------------------
     def begin_frame(self) -> None:

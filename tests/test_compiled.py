@@ -266,3 +266,41 @@ def test_pair_distances_equal_the_dense_appearance_costs() -> None:
         got32 = gallery.pair_distance(rows, track, col, q32)
         assert got32.dtype == np.float32
         np.testing.assert_allclose(got32, dense32[track, col], rtol=0, atol=2e-6)
+
+
+def test_limit_square_solves_as_linear_assignment_limit() -> None:
+    """The compiled small ``limit`` path (square problem + pairs) returns what
+    ``linear_assignment(method="limit")`` returns on the dense matrix, with forbidden entries,
+    costs large enough to be rescaled, ties and empty rows."""
+    from mottrack.association import linear_assignment
+    from mottrack.association.sparse import limit_assignment
+
+    rng = np.random.default_rng(10)
+    for trial in range(300):
+        n_a, n_b = (int(v) for v in rng.integers(0, 9, 2))
+        dense = rng.choice([0.1, 0.25, 0.3, 0.45, 0.8, np.inf], size=(n_a, n_b))
+        dense = np.where(rng.random((n_a, n_b)) < 0.5, rng.random((n_a, n_b)), dense)
+        if trial % 5 == 0:
+            dense = dense * 1e5  # rescaled before lapjv
+        limit = [0.4, 0.7, 4e4][trial % 3]
+        fill = np.inf if trial % 2 else max(1.0, limit)
+        listed = dense != fill
+        a, b = np.nonzero(listed)
+        want = linear_assignment(np.where(listed, dense, fill), limit, method="limit")
+        rows, cols = limit_assignment(a, b, dense[a, b], (n_a, n_b), limit, fill)
+        np.testing.assert_array_equal(rows, want.matches[:, 0], err_msg=f"trial {trial}")
+        np.testing.assert_array_equal(cols, want.matches[:, 1], err_msg=f"trial {trial}")
+
+
+def test_unit_rows_fast_path_equals_numpy() -> None:
+    """The compiled float64 unit_rows uses NumPy's pairwise sums: the same floats as the NumPy
+    expression, for every row length (blocks of 8, the tail, the recursive split)."""
+    from mottrack.compiled.norms import unit_rows64
+
+    rng = np.random.default_rng(11)
+    for d in (1, 3, 7, 8, 9, 64, 127, 128, 129, 200, 264, 300, 512):
+        f = rng.normal(size=(50, d)) * rng.uniform(1e-3, 1e3, (50, 1))
+        ok, out = unit_rows64(f)
+        assert ok
+        np.testing.assert_array_equal(out, f / np.sqrt((f * f).sum(axis=1, keepdims=True)))
+    assert not unit_rows64(np.zeros((2, 3)))[0]  # a zero row: the NumPy path names it

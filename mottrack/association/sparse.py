@@ -9,13 +9,14 @@ let the dense solver pick another optimum.
 
 from __future__ import annotations
 
+import lap
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from ..compiled.matching import forced_pairs
-from .assignment import _lapjv, linear_assignment
+from ..compiled.matching import forced_pairs, limit_pairs, limit_square
+from .assignment import _lapjv
 
 __all__ = ["DENSE_PAIRS", "limit_assignment", "max_weight_matching"]
 
@@ -98,11 +99,11 @@ def limit_assignment(
     if fill < limit:
         raise ValueError(f"fill: expected >= limit ({limit}), got {fill}")
     n_a, n_b = shape
-    if n_a * n_b <= DENSE_PAIRS:
-        dense = np.full(shape, fill)
-        dense[a, b] = cost
-        res = linear_assignment(dense, limit, method="limit")
-        return res.matches[:, 0], res.matches[:, 1]
+    if n_a * n_b <= DENSE_PAIRS:  # linear_assignment(dense, limit, "limit") in three calls
+        if n_a == 0 or n_b == 0:
+            return a[:0], b[:0]
+        square, forbidden = limit_square(a, b, cost, n_a, n_b, float(limit), float(fill))
+        return limit_pairs(lap.lapjv(square, return_cost=False)[0], n_a, n_b, forbidden)
     cheap = np.flatnonzero(cost < limit)
     chosen = cheap[max_weight_matching(a[cheap], b[cheap], limit - cost[cheap], n_a, n_b)]
     chosen = chosen[np.argsort(a[chosen], kind="stable")]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["fill_block", "forced_pairs", "level_groups", "unique_pairs_above"]
+__all__ = [
+    "fill_block",
+    "forced_pairs",
+    "level_groups",
+    "limit_pairs",
+    "limit_square",
+    "unique_pairs_above",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -185,3 +194,70 @@ def level_groups(levels: F64, depth: int) -> tuple[I64, I64]:  # pragma: no cove
         if start[lv + 1] > start[lv]:
             bounds.append(start[lv + 1])
     return rows, np.array(bounds, np.int64)
+
+
+#: lapjv's safe cost bound (``mottrack.association.assignment._LAPJV_SAFE``).
+_LAPJV_SAFE = 2.0**12
+
+
+@njit(cache=True, nogil=True)
+def limit_square(
+    a: I64, b: I64, cost: F64, n_a: int, n_b: int, limit: float, fill: float
+) -> tuple[F64, NDArray[np.bool_]]:  # pragma: no cover - compiled
+    """The square problem ``linear_assignment(matrix, limit, method="limit")`` hands to lapjv,
+    for the ``(n_a, n_b)`` matrix listed by ``(a, b, cost)`` (``fill`` elsewhere).
+
+    Forbidden (infinite) entries become the same big finite stand-in, costs at or above
+    ``2**12`` are scaled by the same power of two, and the matrix is extended to
+    ``n_a + n_b`` with ``limit / 2`` off the real block and 0 in the dummy block, as
+    :func:`mottrack.association.assignment._lapjv` does. Also returns which entries were
+    forbidden.
+    """
+    dense = np.full((n_a, n_b), fill)
+    for e in range(a.shape[0]):
+        dense[a[e], b[e]] = cost[e]
+    forbidden = np.isinf(dense)
+    top = 0.0
+    found = False
+    for i in range(n_a):
+        for j in range(n_b):
+            if not forbidden[i, j]:
+                v = abs(dense[i, j])
+                top = v if not found or v > top else top
+                found = True
+    top = max(top if found else 0.0, limit)
+    big = (top + 1.0) * (min(n_a, n_b) + 1)
+    peak = 0.0
+    for i in range(n_a):
+        for j in range(n_b):
+            if forbidden[i, j]:
+                dense[i, j] = big
+            peak = max(peak, abs(dense[i, j]))
+    if peak >= _LAPJV_SAFE:  # 2 ** -(ceil(log2(peak / SAFE)) + 1), exactly
+        mantissa, exponent = math.frexp(peak / _LAPJV_SAFE)
+        ceil_log2 = exponent - 1 if mantissa == 0.5 else exponent
+        scale = 2.0 ** -(ceil_log2 + 1)
+        dense *= scale
+        limit *= scale
+    n = n_a + n_b
+    square = np.full((n, n), limit / 2.0)
+    square[n_a:, n_b:] = 0.0
+    square[:n_a, :n_b] = dense
+    return square, forbidden
+
+
+@njit(cache=True, nogil=True)
+def limit_pairs(
+    x: I64, n_a: int, n_b: int, forbidden: NDArray[np.bool_]
+) -> tuple[I64, I64]:  # pragma: no cover - compiled
+    """Matched ``(row, col)`` pairs, increasing row, from lapjv's row assignment ``x`` of a
+    :func:`limit_square` problem (dummy columns and forbidden entries are no match)."""
+    rows = np.empty(n_a, np.int64)
+    cols = np.empty(n_a, np.int64)
+    k = 0
+    for i in range(n_a):
+        j = x[i]
+        if 0 <= j < n_b and not forbidden[i, j]:
+            rows[k], cols[k] = i, j
+            k += 1
+    return rows[:k], cols[:k]

@@ -21,6 +21,7 @@ __all__ = [
     "boxes_xyxy",
     "correct_rows",
     "emit_rows",
+    "ordered_rows",
     "predict_rows",
     "record_matches",
     "to_measurements",
@@ -280,3 +281,13 @@ def append_rows(
         if classes.shape[0]:
             x[cols[4]] = classes[det_rows[k]]
     return out
+
+
+@njit(cache=True, nogil=True)
+def ordered_rows(data: F64, mask: NDArray[np.bool_], order: int) -> I64:  # pragma: no cover
+    """Rows where ``mask`` holds, sorted by column ``order`` (stable)."""
+    rows = np.flatnonzero(mask)
+    keys = np.empty(rows.shape[0])
+    for k in range(rows.shape[0]):
+        keys[k] = data[rows[k], order]
+    return rows[np.argsort(keys, kind="mergesort")]
