@@ -11,17 +11,14 @@ simulated re-ID features where it needs them. Prints a table and writes JSON.
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 from _common import environment, print_table, write_json
 
 from mottrack import Detections, create_tracker
 from mottrack.datasets import SyntheticSequence, crossing_classes, frames_with_classes
-from mottrack.eval import evaluate
-from mottrack.io import write_results
+from mottrack.eval import evaluate_synthetic
+from mottrack.pipeline import track_frames
 
 TRACKERS: dict[str, dict[str, Any]] = {
     "sort": {"max_age": 30, "min_hits": 1},
@@ -33,16 +30,8 @@ METRICS = ("HOTA", "MOTA", "IDF1", "IDSW")
 
 def metrics(seq: SyntheticSequence, frames: list[Detections], name: str, **params: Any) -> dict:
     """TrackEval's combined metrics of one run of ``name`` over ``frames``."""
-    tracker = create_tracker(name, **params)
-    rows = []
-    for f, d in enumerate(frames, 1):
-        t = tracker.update(d)
-        wh = t.xyxy[:, 2:] - t.xyxy[:, :2]
-        rows += [[f, i, *b[:2], *s, 1, -1, -1, -1] for i, b, s in zip(t.ids, t.xyxy, wh)]
-    with tempfile.TemporaryDirectory() as tmp:
-        seq.write(Path(tmp) / "gt")
-        write_results(Path(tmp) / "res" / f"{seq.name}.txt", np.array(rows).reshape(-1, 10))
-        combined = evaluate(Path(tmp) / "gt", Path(tmp) / "res", benchmark="MOT17").combined
+    run = track_frames(create_tracker(name, **params), enumerate(frames, 1))
+    combined = evaluate_synthetic(seq, run.rows).combined
     return {k: float(combined[k]) for k in METRICS}
 
 

@@ -18,13 +18,18 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .io.mot import load_mot_txt, read_seqinfo
 
-__all__ = ["BENCHMARKS", "TABLE_COLUMNS", "EvalResult", "evaluate"]
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .datasets import SyntheticSequence
+
+__all__ = ["BENCHMARKS", "TABLE_COLUMNS", "EvalResult", "evaluate", "evaluate_synthetic"]
 
 PathLike = str | os.PathLike[str]
 
@@ -275,6 +280,20 @@ def evaluate(
     per_sequence = {seq: _collect(res[seq]["pedestrian"]) for seq in seqs}
     combined = _collect(res["COMBINED_SEQ"]["pedestrian"])
     return EvalResult(per_sequence, combined, benchmark, tracker_name, tuple(seqs))
+
+
+def evaluate_synthetic(
+    seq: SyntheticSequence, rows: ArrayLike, benchmark: str = "MOT17"
+) -> EvalResult:
+    """Evaluate results of a generated sequence: its ground truth and ``rows`` (MOTChallenge
+    results rows, ``(K, 10)``, e.g. ``track_frames(...).rows``) go to a temporary folder."""
+    from .io import write_results
+
+    with tempfile.TemporaryDirectory(prefix="mottrack-eval-") as tmp:
+        folder = Path(tmp)
+        seq.write(folder / "gt")
+        write_results(folder / "results" / f"{seq.name}.txt", rows)
+        return evaluate(folder / "gt", folder / "results", benchmark=benchmark)
 
 
 def _link(src: Path, dst: Path) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from mottrack import Detections, create_tracker
 from mottrack.datasets import crossing_classes, frames_with_classes
-from mottrack.eval import evaluate
-from mottrack.io import write_results
+from mottrack.eval import evaluate_synthetic
+from mottrack.pipeline import track_frames
 
 PARAMS = {"sort": {"min_hits": 1}, "deepsort": {"n_init": 1}, "fairmot": {}}
 
@@ -50,16 +47,8 @@ def test_class_aware_needs_classes_and_a_bool(name: str) -> None:
 
 
 def _idsw(seq, frames, name: str, **params) -> int:  # type: ignore[no-untyped-def]
-    tracker = create_tracker(name, **params)
-    rows = []
-    for f, d in enumerate(frames, 1):
-        t = tracker.update(d)
-        wh = t.xyxy[:, 2:] - t.xyxy[:, :2]
-        rows += [[f, i, *b[:2], *s, 1, -1, -1, -1] for i, b, s in zip(t.ids, t.xyxy, wh)]
-    with tempfile.TemporaryDirectory() as tmp:
-        seq.write(Path(tmp) / "gt")
-        write_results(Path(tmp) / "res" / f"{seq.name}.txt", np.array(rows).reshape(-1, 10))
-        return int(evaluate(Path(tmp) / "gt", Path(tmp) / "res").combined["IDSW"])
+    run = track_frames(create_tracker(name, **params), enumerate(frames, 1))
+    return int(evaluate_synthetic(seq, run.rows).combined["IDSW"])
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,15 @@ def _synthetic_frames(seed: int, **overrides: Any) -> list[Detections]:
     return [d for _, d in seq.frames(seq.feature_vectors(noise=0.6))]
 
 
+def _assert_same_outputs(ours: list[np.ndarray], theirs: list[np.ndarray]) -> None:
+    """Frame by frame: the same IDs and (to 1e-6 px) the same boxes."""
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert a.shape == b.shape, f"frame {i + 1}: {len(a)} rows vs {len(b)}"
+        a, b = a[np.argsort(a[:, 0])], b[np.argsort(b[:, 0])]
+        np.testing.assert_array_equal(a[:, 0], b[:, 0], err_msg=f"frame {i + 1} ids")
+        np.testing.assert_allclose(a[:, 1:], b[:, 1:], atol=1e-6, err_msg=f"frame {i + 1}")
+
+
 PARAMS: list[dict[str, Any]] = [
     {},
     {"max_age": 8, "n_init": 1, "max_cosine_distance": 0.35, "nn_budget": 4},
@@ -144,11 +153,7 @@ def test_matches_original_on_unseen_data(
     for frames in cases:
         ours, theirs = _ours(frames, params), _oracle(frames, params, monkeypatch)
         assert sum(len(o) for o in ours) > 100
-        for i, (a, b) in enumerate(zip(ours, theirs)):
-            assert a.shape == b.shape, f"frame {i + 1}: {len(a)} rows vs {len(b)}"
-            a, b = a[np.argsort(a[:, 0])], b[np.argsort(b[:, 0])]
-            np.testing.assert_array_equal(a[:, 0], b[:, 0], err_msg=f"frame {i + 1} ids")
-            np.testing.assert_allclose(a[:, 1:], b[:, 1:], atol=1e-6, err_msg=f"frame {i + 1}")
+        _assert_same_outputs(ours, theirs)
 
 
 # ----------------------------------------------------------------------------- lifecycle
@@ -313,11 +318,7 @@ def test_matches_original_in_a_crowd(monkeypatch: Any) -> None:
     params = {"min_confidence": 0.3, "max_age": 5}
     ours, theirs = _ours(frames, params), _oracle(frames, params, monkeypatch)
     assert sum(len(o) for o in ours) > 3000
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        assert a.shape == b.shape, f"frame {i + 1}: {len(a)} rows vs {len(b)}"
-        a, b = a[np.argsort(a[:, 0])], b[np.argsort(b[:, 0])]
-        np.testing.assert_array_equal(a[:, 0], b[:, 0], err_msg=f"frame {i + 1} ids")
-        np.testing.assert_allclose(a[:, 1:], b[:, 1:], atol=1e-6, err_msg=f"frame {i + 1}")
+    _assert_same_outputs(ours, theirs)
 
 
 def test_beyond_the_dense_bound_only_ids_are_relabelled(monkeypatch: Any) -> None:

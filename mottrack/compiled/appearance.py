@@ -51,19 +51,19 @@ def ring_nearest_pairs(
 
 
 @njit(cache=True, nogil=True)
-def _norm2(u: F64) -> float:  # pragma: no cover - compiled
-    """``sqrt(sum u^2)`` with two interleaved partial sums (SciPy's ``cdist`` kernel order)."""
+def _dot2(u: F64, v: F64) -> float:  # pragma: no cover - compiled
+    """``u . v`` with two interleaved partial sums (SciPy's ``cdist`` kernel order)."""
     s0, s1 = 0.0, 0.0
     n = u.shape[0]
     i = 0
     while i + 2 <= n:
-        s0 += u[i] * u[i]
-        s1 += u[i + 1] * u[i + 1]
+        s0 += u[i] * v[i]
+        s1 += u[i + 1] * v[i + 1]
         i += 2
     s = s0 + s1
     if i < n:
-        s += u[i] * u[i]
-    return np.sqrt(s)
+        s += u[i] * v[i]
+    return s
 
 
 @njit(cache=True, nogil=True)
@@ -84,19 +84,10 @@ def cosine_pairs(
         t, j = track[k], det[k]
         u, v = vectors[rows[t]], queries[j]
         if norm_t[t] != norm_t[t]:
-            norm_t[t] = _norm2(u)
+            norm_t[t] = np.sqrt(_dot2(u, u))
         if norm_q[j] != norm_q[j]:
-            norm_q[j] = _norm2(v)
-        s0, s1 = 0.0, 0.0
-        n = u.shape[0]
-        i = 0
-        while i + 2 <= n:
-            s0 += u[i] * v[i]
-            s1 += u[i + 1] * v[i + 1]
-            i += 2
-        s = s0 + s1
-        if i < n:
-            s += u[i] * v[i]
+            norm_q[j] = np.sqrt(_dot2(v, v))
+        s = _dot2(u, v)
         cos = s / (norm_t[t] * norm_q[j])
         if abs(cos) > 1.0:
             cos = np.copysign(1.0, cos)
