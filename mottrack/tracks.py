@@ -338,7 +338,7 @@ class TrackStore:
         detections: Detections,
         det_rows: I64,
         *,
-        score: bool = True,
+        score: bool | NDArray[np.bool_] = True,
         **side: Any,
     ) -> None:
         """Update matched tracks with their detections.
@@ -351,8 +351,9 @@ class TrackStore:
             This frame's detections.
         det_rows : ndarray of int, shape (K,)
             The detection row matched to each track (``Tracks.det_index`` reports it).
-        score : bool, default True
-            Take the detection's score (FairMOT's re-activation keeps the old one).
+        score : bool or ndarray of bool, shape (K,), default True
+            Take the detection's score (FairMOT's re-activation keeps the old one); per
+            match when an array.
         **side
             Values for registered side tables, one row per match (e.g. ``appearance=``).
 
@@ -373,12 +374,18 @@ class TrackStore:
         if r is None:
             r = motion.measurement_noise_diag(d[rows, self._keys["mean"]])
         self._kernels.correct_rows(d, rows, z, det_rows, r, self._mean0, motion.mdim, motion.nvel)
+        scores = detections.scores
+        if isinstance(score, np.ndarray):  # keep the old score where False
+            scores = scores.copy()
+            scores[det_rows[~score]] = d[rows[~score], self._keys["score"]]
+        elif not score:
+            scores = _NONE
         classes = detections.classes
         self._kernels.record_matches(
             d,
             rows,
             det_rows,
-            detections.scores if score else _NONE,
+            scores,
             _NONE if classes is None else classes.astype(np.float64),
             self._match_cols,
         )

@@ -172,9 +172,8 @@ class FairMOTTracker(Tracker):
         pairs, cols, matched = self._assign_pool(pool, detections, feats)
         rows = pool[pairs]
         lost = state[rows] == _LOST
-        tracks.correct(rows[~lost], detections, cols[~lost], appearance=feats[cols[~lost]])
+        tracks.correct(rows, detections, cols, score=~lost, appearance=feats[cols])
         refind = rows[lost]
-        tracks.correct(refind, detections, cols[lost], score=False, appearance=feats[cols[lost]])
         tracks.assign("state", refind, _CONFIRMED)
         left = np.ones(pool.size, dtype=bool)
         left[pairs] = False
@@ -233,10 +232,12 @@ class FairMOTTracker(Tracker):
         """Drop the shorter-lived member of each tracked/lost pair with IoU above 0.85."""
         tracks = self._store
         state = tracks.state
-        tracked, lost = tracks.ordered(state != _LOST), tracks.ordered(state == _LOST)
+        is_lost = state == _LOST
+        tracked, lost = np.flatnonzero(~is_lost), np.flatnonzero(is_lost)  # order is irrelevant
         if tracked.size == 0 or lost.size == 0:
             return
-        p, q, iou = overlap_pairs(tracks.boxes(tracked), tracks.boxes(lost), 1.0)
+        boxes = tracks.boxes()
+        p, q, iou = overlap_pairs(boxes[tracked], boxes[lost], 1.0)
         close = 1 - iou < self.config.duplicate_iou_distance
         if self.config.class_aware:
             close &= tracks.cls[tracked[p]] == tracks.cls[lost[q]]
