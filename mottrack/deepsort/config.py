@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._checks import check_fraction, check_int, check_number
+from ..motion.cmc import check_cmc
 
 __all__ = ["DeepSortConfig"]
 
@@ -46,6 +47,10 @@ class DeepSortConfig:
         the matches are found as the maximum-weight matching of the listed pairs (the same
         matches) and unmatched detections keep their order: the same tracks and boxes, IDs of
         that frame's new tracks possibly relabelled. ``None``: always dense.
+    cmc : {"ecc", "orb", "flow"} or None, default None
+        Camera motion compensation (not in the paper): the frame-to-frame affine is
+        estimated from the frames (:class:`~mottrack.motion.cmc.CameraMotion`) and applied
+        to the predicted tracks before association; ``update()`` then needs ``frame``.
 
     Notes
     -----
@@ -66,6 +71,7 @@ class DeepSortConfig:
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
     max_dense_pairs: int | None = 2**22
+    cmc: str | None = None
 
     def __post_init__(self) -> None:
         own = "DeepSortConfig"
@@ -83,3 +89,4 @@ class DeepSortConfig:
         check_number(own, "std_weight_velocity", self.std_weight_velocity, 0.0)
         if self.max_dense_pairs is not None:
             check_int(own, "max_dense_pairs", self.max_dense_pairs, 0)
+        check_cmc(own, self.cmc)

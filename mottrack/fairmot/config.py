@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._checks import check_fraction, check_int, check_number
+from ..motion.cmc import check_cmc
 
 __all__ = ["FairMOTConfig"]
 
@@ -38,6 +39,11 @@ class FairMOTConfig:
     duplicate_iou_distance : float, default 0.15
         A tracked and a lost track closer than this ``1 - IoU`` are duplicates; the shorter
         one is dropped.
+    cmc : {"ecc", "orb", "flow"} or None, default None
+        Camera motion compensation (not in the paper): the frame-to-frame affine is
+        estimated from the frames (:class:`~mottrack.motion.cmc.CameraMotion`) and applied
+        to every track after the pool's prediction, before association; ``update()`` then
+        needs ``frame``.
 
     Notes
     -----
@@ -56,6 +62,7 @@ class FairMOTConfig:
     gating_threshold: float = 9.4877
     feature_momentum: float = 0.9
     duplicate_iou_distance: float = 0.15
+    cmc: str | None = None
 
     def __post_init__(self) -> None:
         own = "FairMOTConfig"
@@ -67,6 +74,7 @@ class FairMOTConfig:
         for name in ("motion_weight", "feature_momentum", "duplicate_iou_distance"):
             check_fraction(own, name, getattr(self, name))
         check_number(own, "gating_threshold", self.gating_threshold, 0.0)
+        check_cmc(own, self.cmc)
 
     @property
     def max_time_lost(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._checks import check_fraction, check_int
+from ..motion.cmc import check_cmc
 
 __all__ = ["SortConfig"]
 
@@ -31,12 +32,17 @@ class SortConfig:
         for the matrix, 64 MiB inside lapjv). Above it the lowest-numbered leftover
         detections are taken: the same tracks and boxes, and IDs that can differ from the
         original's by a relabelling. ``None``: always dense (the reference's memory).
+    cmc : {"ecc", "orb", "flow"} or None, default None
+        Camera motion compensation (not in the paper): the frame-to-frame affine is
+        estimated from the frames (:class:`~mottrack.motion.cmc.CameraMotion`) and applied
+        to the predicted tracks before association; ``update()`` then needs ``frame``.
     """
 
     max_age: int = 1
     min_hits: int = 3
     iou_threshold: float = 0.3
     max_dense_pairs: int | None = 2**21
+    cmc: str | None = None
 
     def __post_init__(self) -> None:
         check_int("SortConfig", "max_age", self.max_age, 0)
@@ -44,3 +50,4 @@ class SortConfig:
         check_fraction("SortConfig", "iou_threshold", self.iou_threshold)
         if self.max_dense_pairs is not None:
             check_int("SortConfig", "max_dense_pairs", self.max_dense_pairs, 0)
+        check_cmc("SortConfig", self.cmc)
