@@ -70,9 +70,7 @@ def main() -> None:
     report: dict[str, Any] = {"args": vars(args), "estimators": {}, "tracking": []}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        seqs = [
-            panning_scene(args.frames, seed=s, name=f"PAN-{s:02d}") for s in args.seeds
-        ]
+        seqs = [panning_scene(args.frames, seed=s, name=f"PAN-{s:02d}") for s in args.seeds]
         images = {s.name: [s.render_frame(f) for f in range(1, args.frames + 1)] for s in seqs}
         gt_root = root / "gt"
         for seq in seqs:

@@ -154,9 +154,7 @@ def camera_path(
     return out
 
 
-def textured_background(
-    rng: np.random.Generator, width: int, height: int
-) -> NDArray[np.uint8]:
+def textured_background(rng: np.random.Generator, width: int, height: int) -> NDArray[np.uint8]:
     """A random world texture (BGR): smooth noise with blobs, rectangles and lines."""
     noise = rng.random((height // 8 + 1, width // 8 + 1)) * 120.0 + 60.0
     base = cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC)

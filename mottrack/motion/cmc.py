@@ -13,7 +13,7 @@ before association (BoT-SORT's "GMC" step). Three estimators:
 - ``"flow"``: ``cv2.goodFeaturesToTrack`` corners followed by pyramidal Lucas-Kanade optical
   flow, then ``cv2.estimateAffinePartial2D`` with RANSAC.
 
-Frames are converted to grey and downscaled by ``downscale`` before estimation; the
+Frames are converted to grey and downscaled (``downscale``) before estimation; the
 translation is scaled back, so ``A`` is always in full-resolution pixels. The first frame,
 the first after :meth:`CameraMotion.reset`, a frame whose size differs from the previous one,
 and any frame where estimation fails give the identity.
@@ -56,8 +56,9 @@ class CameraMotion:
     Parameters
     ----------
     method : {"ecc", "orb", "flow"}
-    downscale : float, default 2.0
-        Frames are shrunk by this factor (>= 1) before estimation.
+    downscale : float, optional
+        Frames are shrunk by this factor (>= 1) before estimation; by default 2 for
+        ``"ecc"`` and ``"flow"``, 1 for ``"orb"`` (its keypoints lose precision at half size).
     euclidean : bool, default False
         ``"ecc"`` only: estimate a rotation + translation (``MOTION_EUCLIDEAN``) instead of a
         full affine (``MOTION_AFFINE``).
@@ -74,7 +75,7 @@ class CameraMotion:
     def __init__(
         self,
         method: str,
-        downscale: float = 2.0,
+        downscale: float | None = None,
         euclidean: bool = False,
         max_features: int = 1000,
     ) -> None:
@@ -82,6 +83,8 @@ class CameraMotion:
             raise ValueError(
                 f"CameraMotion.method: expected one of {list(CMC_METHODS)}, got {method!r}"
             )
+        if downscale is None:
+            downscale = 1.0 if method == "orb" else 2.0
         ok = isinstance(downscale, (int, float)) and not isinstance(downscale, bool)
         if not ok or not 1.0 <= downscale < float("inf"):
             raise ValueError(f"CameraMotion.downscale: expected a number >= 1, got {downscale!r}")
