@@ -53,7 +53,7 @@ def test_tracks_follow_the_camera(name: str, scene) -> None:
     seq, images = scene
     tracker = create_tracker(name, cmc="flow", **({"n_init": 1} if name == "deepsort" else {}))
     for t in range(2):
-        tracker.update(dets(BOX + [2.0 * t, 0.0, 2.0 * t, 0.0]), frame=images[t])
+        tracker.update(dets(BOX + np.array([2.0 * t, 0.0, 2.0 * t, 0.0])), frame=images[t])
     assert len(tracker.tracks) == 1
     predicted, _ = tracker.tracks.motion.predict(*tracker.tracks.gaussian(np.arange(1)))
     tracker.update(dets(np.zeros((0, 4))), frame=images[2])
@@ -81,7 +81,7 @@ def test_failed_update_leaves_the_estimator_as_it_was(
     """A frame that fails after the estimate must not become the estimator's previous frame:
     the retried frame then gives what an undisturbed run gives."""
     _, images = scene
-    boxes = [BOX + [3.0 * t, 0.0, 3.0 * t, 0.0] for t in range(4)]
+    boxes = [BOX + np.array([3.0 * t, 0.0, 3.0 * t, 0.0]) for t in range(4)]
     clean = create_tracker(name, cmc="flow")
     for t in range(3):
         clean.update(dets(boxes[t]), frame=images[t])
