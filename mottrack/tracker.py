@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from .motion.cmc import CameraMotion
 from .tracks import TrackStore
 from .types import Detections, DetectionsLike, Tracks, as_detections, compiled_validation
 
@@ -72,8 +73,9 @@ class Tracker(ABC):
 
     name: ClassVar[str] = ""
     config_class: ClassVar[type]
-    #: ``update()`` needs ``frame`` (the policy itself reads pixels, e.g. camera motion).
-    requires_frame: ClassVar[bool] = False
+    #: ``update()`` needs ``frame`` (the policy itself reads pixels, e.g. camera motion; true
+    #: on an instance whose config sets ``cmc``).
+    requires_frame: bool = False
     #: ``update()`` needs detections with ``embeddings`` (appearance features).
     requires_embeddings: ClassVar[bool] = False
 
@@ -89,6 +91,9 @@ class Tracker(ABC):
         self.config = config
         self.frame_count = 0
         self._store = self._new_store()
+        self._cmc = _camera_motion(config)
+        if self._cmc is not None:
+            self.requires_frame = True
 
     @property
     def tracks(self) -> TrackStore:
@@ -124,12 +129,15 @@ class Tracker(ABC):
         self._check_inputs(dets, frame)
         assert dets is not None
         token = self._store.snapshot()
+        camera = None if self._cmc is None else self._cmc.snapshot()
         self.frame_count += 1
         try:
             return self._step(dets, frame)
         except BaseException:
             self.frame_count -= 1
             self._store.restore(token)
+            if self._cmc is not None:
+                self._cmc.restore(camera)
             raise
 
     def _check_inputs(self, dets: Detections | None, frame: NDArray[np.uint8] | None) -> None:
@@ -153,14 +161,24 @@ class Tracker(ABC):
                 "Detections(..., classes=(N,) array) or (N, 6) [x1, y1, x2, y2, score, class] rows"
             )
         if self.requires_frame and frame is None:
-            raise ValueError(
-                f"{own}: the tracker reads pixels; pass update(detections, frame=image)"
-            )
+            cmc = self._cmc
+            why = "the tracker" if cmc is None else f"camera motion (cmc={cmc.method!r})"
+            raise ValueError(f"{own}: {why} reads pixels; pass update(detections, frame=image)")
 
     def reset(self) -> None:
         """Forget every track and start a new sequence (IDs restart at 1)."""
         self.frame_count = 0
         self._store.reset()
+        if self._cmc is not None:
+            self._cmc.reset()
+
+    def _compensate(self, frame: NDArray[np.uint8] | None, rows: Any = None) -> None:
+        """Camera motion compensation, where the config sets ``cmc``: estimate the affine
+        from ``frame`` and :meth:`~mottrack.tracks.TrackStore.warp` the predicted states (of
+        every row, or ``rows``). Policies call it right after prediction."""
+        if self._cmc is not None:
+            assert frame is not None
+            self._store.warp(self._cmc.estimate(frame), rows)
 
     @abstractmethod
     def _new_store(self) -> TrackStore:
@@ -173,6 +191,12 @@ class Tracker(ABC):
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in asdict(self.config).items())
         return f"{type(self).__name__}({params})"
+
+
+def _camera_motion(config: Any) -> CameraMotion | None:
+    """The estimator ``config.cmc`` names (``None``: no camera motion compensation)."""
+    method = getattr(config, "cmc", None)
+    return None if method is None else CameraMotion(method)
 
 
 def make_config(config_class: type, overrides: dict[str, Any]) -> Any:

@@ -11,6 +11,7 @@ Per frame a policy calls, in its paper's order:
 
 - :meth:`TrackStore.begin_frame` (nothing matched yet; one more frame since each update),
 - :meth:`TrackStore.predict` (Kalman prediction of all or some rows),
+- :meth:`TrackStore.warp` (optional camera motion compensation of the predictions),
 - :meth:`TrackStore.correct` (Kalman update of matched rows with their detections),
 - :meth:`TrackStore.spawn` (a track per unmatched detection),
 - :meth:`TrackStore.mark_deleted` / :meth:`TrackStore.purge` (lifecycle rules),
@@ -448,6 +449,45 @@ class TrackStore:
         """Set component ``index`` of the Kalman mean at ``rows`` (a policy's motion rule)."""
         self._data[rows, self._keys["mean"].start + index] = value  # type: ignore[union-attr]
 
+    def warp(self, affine: ArrayLike, rows: Rows | None = None) -> None:
+        """Move the Kalman states of all rows (or ``rows``) by a camera motion ``affine``.
+
+        Camera motion compensation (BoT-SORT's GMC step, on this store's box formats): with
+        ``affine = [R | t]`` mapping previous-frame pixels to the current frame, the box centre
+        becomes ``R @ (x, y) + t`` and its velocity ``R @ (x', y')``; the box size is scaled
+        by ``k = sqrt(|det R|)`` (``xyah``: the height ``h`` and its velocity by ``k``;
+        ``xysr``: the area ``s`` and its velocity by ``k**2``; the aspect ratio is kept). The
+        covariance becomes ``T P T^T`` with ``T`` the same linear map of the state.
+
+        Parameters
+        ----------
+        affine : array_like, shape (2, 3)
+            E.g. :meth:`mottrack.motion.cmc.CameraMotion.estimate`. The identity changes
+            nothing (no arithmetic is done).
+        rows : ndarray of bool or int, optional
+            Rows to move; every row by default.
+        """
+        a = np.asarray(affine, dtype=np.float64)
+        if a.shape != (2, 3) or not np.isfinite(a).all():
+            raise ValueError(f"warp: expected a finite (2, 3) affine, got shape {a.shape}")
+        idx = np.arange(len(self)) if rows is None else _row_indices(rows)
+        if idx.size == 0 or np.array_equal(a, _IDENTITY_AFFINE):
+            return
+        n, m = self.motion.ndim, self.motion.mdim
+        rot = a[:, :2]
+        k = float(np.sqrt(abs(np.linalg.det(rot))))
+        size, scale = (2, k * k) if self._format == self._kernels.XYSR else (3, k)
+        lin = np.eye(n)
+        lin[:2, :2] = lin[m : m + 2, m : m + 2] = rot
+        lin[size, size] = lin[m + size, m + size] = scale
+        block = self._data[idx]
+        mean = block[:, self._keys["mean"]] @ lin.T
+        mean[:, :2] += a[:, 2]
+        cov = lin @ self._cov(block) @ lin.T
+        cov = 0.5 * (cov + cov.transpose(0, 2, 1))
+        self._data[idx, self._keys["mean"]] = mean
+        self._data[idx, self._keys["covariance"]] = cov.reshape(idx.size, -1)
+
     def requeue(self, rows: I64) -> None:
         """Move ``rows`` (in this order) to the end of the list order."""
         count = rows.size
@@ -563,6 +603,7 @@ class TrackStore:
 
 
 _NONE = np.zeros(0)
+_IDENTITY_AFFINE = np.eye(2, 3)
 _NO_CLASSES = np.zeros(0, np.int64)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._checks import check_bool, check_fraction, check_int, check_number
+from ..motion.cmc import check_cmc
 
 __all__ = ["DeepSortConfig"]
 
@@ -50,6 +51,10 @@ class DeepSortConfig:
         Detections only match tracks of their class (the reported class is the last matched
         detection's); every detection must then carry a class. Off: the original's
         class-blind association.
+    cmc : {"ecc", "orb", "flow"} or None, default None
+        Camera motion compensation (not in the paper): the frame-to-frame affine is
+        estimated from the frames (:class:`~mottrack.motion.cmc.CameraMotion`) and applied
+        to the predicted tracks before association; ``update()`` then needs ``frame``.
 
     Notes
     -----
@@ -71,6 +76,7 @@ class DeepSortConfig:
     std_weight_velocity: float = 1.0 / 160
     max_dense_pairs: int | None = 2**22
     class_aware: bool = False
+    cmc: str | None = None
 
     def __post_init__(self) -> None:
         own = "DeepSortConfig"
@@ -89,3 +95,4 @@ class DeepSortConfig:
         if self.max_dense_pairs is not None:
             check_int(own, "max_dense_pairs", self.max_dense_pairs, 0)
         check_bool(own, "class_aware", self.class_aware)
+        check_cmc(own, self.cmc)

@@ -93,6 +93,7 @@ class DeepSortTracker(Tracker):
 
         # 2. Predict; match (appearance cascade, then IoU); update matched tracks.
         tracks.advance()
+        self._compensate(frame)  # camera motion (config.cmc), off by default
         matches, unmatched = self._match(detections, order, feats)
         rows, cols = matches[:, 0], matches[:, 1]
         tracks.correct(rows, detections, order[cols], appearance=feats[cols])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._checks import check_bool, check_fraction, check_int, check_number
+from ..motion.cmc import check_cmc
 
 __all__ = ["FairMOTConfig"]
 
@@ -42,6 +43,11 @@ class FairMOTConfig:
         Detections only match tracks of their class (the reported class is the last matched
         detection's); every detection must then carry a class. Off: the original's
         class-blind association.
+    cmc : {"ecc", "orb", "flow"} or None, default None
+        Camera motion compensation (not in the paper): the frame-to-frame affine is
+        estimated from the frames (:class:`~mottrack.motion.cmc.CameraMotion`) and applied
+        to every track after the pool's prediction, before association; ``update()`` then
+        needs ``frame``.
 
     Notes
     -----
@@ -61,6 +67,7 @@ class FairMOTConfig:
     feature_momentum: float = 0.9
     duplicate_iou_distance: float = 0.15
     class_aware: bool = False
+    cmc: str | None = None
 
     def __post_init__(self) -> None:
         own = "FairMOTConfig"
@@ -73,6 +80,7 @@ class FairMOTConfig:
             check_fraction(own, name, getattr(self, name))
         check_number(own, "gating_threshold", self.gating_threshold, 0.0)
         check_bool(own, "class_aware", self.class_aware)
+        check_cmc(own, self.cmc)
 
     @property
     def max_time_lost(self) -> int:

@@ -109,6 +109,7 @@ class FairMOTTracker(Tracker):
         pool = np.concatenate([tracks.ordered(state == _CONFIRMED), tracks.ordered(state == _LOST)])
         tracks.set_velocity(pool[state[pool] == _LOST], HEIGHT_VELOCITY, 0.0)
         tracks.predict(pool)
+        self._compensate(frame)  # camera motion (config.cmc) of every row, off by default
         refind, left, remaining = self._match_pool(pool, state, detections, feats)
 
         # 2. Tracked pool tracks left over vs remaining detections, by IoU; the rest are lost.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._checks import check_bool, check_fraction, check_int
+from ..motion.cmc import check_cmc
 
 __all__ = ["SortConfig"]
 
@@ -35,6 +36,10 @@ class SortConfig:
         Detections only match tracks of their class (the reported class is the last matched
         detection's); every detection must then carry a class. Off: the original's
         class-blind association.
+    cmc : {"ecc", "orb", "flow"} or None, default None
+        Camera motion compensation (not in the paper): the frame-to-frame affine is
+        estimated from the frames (:class:`~mottrack.motion.cmc.CameraMotion`) and applied
+        to the predicted tracks before association; ``update()`` then needs ``frame``.
     """
 
     max_age: int = 1
@@ -42,6 +47,7 @@ class SortConfig:
     iou_threshold: float = 0.3
     max_dense_pairs: int | None = 2**21
     class_aware: bool = False
+    cmc: str | None = None
 
     def __post_init__(self) -> None:
         check_int("SortConfig", "max_age", self.max_age, 0)
@@ -50,3 +56,4 @@ class SortConfig:
         if self.max_dense_pairs is not None:
             check_int("SortConfig", "max_dense_pairs", self.max_dense_pairs, 0)
         check_bool("SortConfig", "class_aware", self.class_aware)
+        check_cmc("SortConfig", self.cmc)

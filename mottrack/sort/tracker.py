@@ -34,7 +34,7 @@ class SortTracker(Tracker):
     ----------
     config : SortConfig, optional
     **overrides
-        ``max_age``, ``min_hits``, ``iou_threshold``, ``max_dense_pairs``.
+        ``max_age``, ``min_hits``, ``iou_threshold``, ``max_dense_pairs``, ``cmc``.
     """
 
     config_class = SortConfig
@@ -52,6 +52,7 @@ class SortTracker(Tracker):
         cfg, tracks = self.config, self._store
         # 1. Predict every track; drop those whose predicted box is not finite.
         tracks.advance()
+        self._compensate(frame)  # camera motion (config.cmc), off by default
         predicted = tracks.boxes()
         finite = np.isfinite(predicted.sum(axis=1))
         if not finite.all():
