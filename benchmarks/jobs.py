@@ -118,7 +118,7 @@ def resume(data: Path, out: Path) -> dict[str, Any]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sequences", type=int, default=14)
-    p.add_argument("--frames", type=int, default=250, help="of the shortest sequence")
+    p.add_argument("--frames", type=int, default=360, help="of the shortest sequence")
     p.add_argument("--objects", type=float, default=15.0, help="mean per frame")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--no-ray", action="store_true", help="skip the Ray engine")
