@@ -219,3 +219,19 @@ def test_matches_transcription_in_crowds(objects: int) -> None:
     frames = [d for _, d in seq.frames(feats)]
     assert min(len(d) for d in frames) ** 2 > 4096  # the sparse path
     assert _compare(frames, 30.0) > 5 * objects
+
+
+def test_network_names_without_torch_name_the_extra() -> None:
+    """``mottrack.fairmot.FairMOTDetector`` without torch fails where it is named, in one line
+    that says which extra to install (not a bare 'No module named torch' at the first frame)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nsys.modules['torch'] = None\n"
+        "try:\n    from mottrack.fairmot import FairMOTDetector\n"
+        "except ModuleNotFoundError as exc:\n    print(exc, '|', exc.name)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "FairMOTDetector needs the 'torch' extra" in out.stdout
+    assert "pip install 'mottrack[torch]'" in out.stdout and out.stdout.strip().endswith("| torch")

@@ -28,5 +28,12 @@ __all__ = ["FairMOTConfig", "FairMOTTracker", *_LAZY]
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        try:
+            module = importlib.import_module(_LAZY[name])
+        except ModuleNotFoundError as exc:  # say which extra brings the missing package
+            from .._extras import missing_package_message
+
+            message = f"mottrack.fairmot.{name} {missing_package_message(exc)}"
+            raise ModuleNotFoundError(message, name=exc.name) from None
+        return getattr(module, name)
     raise AttributeError(f"module 'mottrack.fairmot' has no attribute {name!r}")
