@@ -235,3 +235,20 @@ def test_network_names_without_torch_name_the_extra() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "FairMOTDetector needs the 'torch' extra" in out.stdout
     assert "pip install 'mottrack[torch]'" in out.stdout and out.stdout.strip().endswith("| torch")
+
+
+def test_an_iou_limit_above_one_lets_disjoint_boxes_match() -> None:
+    """With ``iou_thresh > 1`` a cost of 1 (no overlap) is below the limit, so JDE's lapjv
+    matches a far detection in the IoU stage (every pair is listed, not only overlapping ones);
+    with the default 0.5 it cannot."""
+
+    def det(x: float, emb: list[float]) -> Detections:
+        box = np.array([[x, 100.0, x + 40.0, 200.0]])
+        return Detections(box, np.array([0.9]), embeddings=np.array([emb]))
+
+    for limit, continued in ((1.5, True), (0.5, False)):
+        tracker = FairMOTTracker(iou_thresh=limit)
+        first = tracker.update(det(100.0, [1.0, 0.0])).ids
+        tracker.update(det(100.0, [1.0, 0.0]))
+        out = tracker.update(det(600.0, [0.0, 1.0]))  # far away, another appearance
+        assert (out.ids.tolist() == first.tolist()) is continued, limit

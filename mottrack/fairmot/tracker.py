@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..association.sparse import limit_assignment
+from ..boxes import iou_matrix
 from ..compiled.overlap import overlap_pairs
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
@@ -220,11 +221,18 @@ class FairMOTTracker(Tracker):
         """
         if rows.size == 0 or cols.size == 0:
             return rows[:0], rows, cols
-        i, j, iou = overlap_pairs(self._store.boxes(rows), detections.xyxy[cols], 1.0)
+        boxes, dets = self._store.boxes(rows), detections.xyxy[cols]
+        if limit > 1.0:  # disjoint boxes (cost 1) can match too: list every pair
+            i, j = (k.reshape(-1) for k in np.indices((rows.size, cols.size)))
+            iou = iou_matrix(boxes, dets, pixel_offset=1.0).reshape(-1)
+        else:
+            i, j, iou = overlap_pairs(boxes, dets, 1.0)
         if self.config.class_aware:
             same = self._store.same_class(rows[i], detections, cols[j])
             i, j, iou = i[same], j[same], iou[same]
-        pr, pc = limit_assignment(i, j, 1 - iou, (rows.size, cols.size), limit, fill=1.0)
+        pr, pc = limit_assignment(
+            i, j, 1 - iou, (rows.size, cols.size), limit, fill=max(1.0, limit)
+        )
         matched, dets = rows[pr], cols[pc]
         self._store.correct(matched, detections, dets, appearance=feats[dets])
         return matched, _without(rows, pr), _without(cols, pc)
