@@ -335,3 +335,11 @@ def test_tie_order_beyond_the_dense_bound_only_relabels(monkeypatch: pytest.Monk
     assert len(set(relabel.values())) == len(relabel)
     assert dense[0] == 0  # never solved densely
     assert sorted(relabel) != [relabel[k] for k in sorted(relabel)]  # the case did occur
+
+
+def test_zero_threshold_in_a_crowd_matches_the_original() -> None:
+    """``iou_threshold=0`` accepts pairs that do not overlap (the original keeps every lapjv
+    pair): crowds then take the dense path, and the output equals the original's."""
+    _assert_same_as_original(_crowd(150, 12, seed=3), iou_threshold=0.0)
+    with pytest.raises(ValueError, match="class_aware: expected iou_threshold > 0"):
+        SortTracker(class_aware=True, iou_threshold=0.0)

@@ -79,7 +79,8 @@ def associate(
     if n_trk == 0 or n_det == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, np.arange(n_det, dtype=np.int64)
-    if classes is None and n_trk * n_det <= DENSE_PAIRS:
+    if classes is None and (n_trk * n_det <= DENSE_PAIRS or threshold <= 0):
+        # Small frames, or a threshold that accepts zero-IoU pairs (every pair a candidate).
         shortcut, trk_idx, det_idx, new, square = dense_candidates(tracks, detections, threshold)
         if shortcut:
             return trk_idx, det_idx, new

@@ -56,4 +56,9 @@ class SortConfig:
         if self.max_dense_pairs is not None:
             check_int("SortConfig", "max_dense_pairs", self.max_dense_pairs, 0)
         check_bool("SortConfig", "class_aware", self.class_aware)
+        if self.class_aware and self.iou_threshold <= 0:
+            raise ValueError(
+                "SortConfig.class_aware: expected iou_threshold > 0 (with 0, boxes that do not "
+                "overlap match, and class_aware lists overlapping pairs only)"
+            )
         check_cmc("SortConfig", self.cmc)
