@@ -138,7 +138,8 @@ def plan_runs(args: argparse.Namespace) -> list[Run]:
     for name, params in split_params(args.trackers, args.param).items():
         cls = get_tracker_class(name)
         if not cls.requires_embeddings or args.features:
-            runs.append(Run(name, name, params, "frames" if cls.requires_frame else "dets"))
+            frames = cls.requires_frame or params.get("cmc") is not None  # cmc reads pixels
+            runs.append(Run(name, name, params, "frames" if frames else "dets"))
             continue
         for emb in args.embedder:
             if emb == "sim":
