@@ -277,7 +277,7 @@ class TrackStore:
             r = r if rows.size else np.zeros((1, z.shape[1]))
         n = self.motion.ndim
         ok, track, det, d2 = self._gated_pairs(d, rows, self._mean0, n, r, z, threshold)
-        if not ok:  # a covariance the compiled gate does not cover: the dense form
+        if not ok:  # an innovation covariance that is not positive definite: the dense form
             maha = self.motion.gating_distance(*self.gaussian(rows), z)
             track, det = np.nonzero(maha <= threshold)
             d2 = maha[track, det]

@@ -11,7 +11,9 @@ Small frames score every pair, with the same arithmetic.
 Values are those of :meth:`mottrack.motion.kalman.BatchedKalmanFilter.gating_distance` for a
 diagonal ``S`` (the covariances the motion models produce): ``y = (z - Hx) / sqrt(var)``,
 ``d^2 = ((y0^2 + y1^2) + y2^2) + y3^2``, the order of NumPy's sum, so every value is the same
-float. A non-diagonal ``S`` is reported (``ok`` false) and the caller uses the dense form.
+float. A track whose ``S`` is not diagonal (after camera motion compensation) is gated with
+its Cholesky factor (forward substitution, as the dense form; equal to ~1e-15). An ``S`` that
+is not positive definite is reported (``ok`` false) and the caller uses the dense form.
 """
 
 from __future__ import annotations
@@ -30,32 +32,64 @@ _ALL_PAIRS = 4096
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _innovation_variances(
-    data: F64, rows: I64, mean0: int, n: int, m: int, noise: F64, var: F64
-) -> bool:  # pragma: no cover - compiled
-    """``var[k] = diag(P[:m, :m]) + noise[k]`` of ``rows``; false unless every ``S`` is
-    diagonal with positive variances."""
+def _innovation(
+    data: F64, rows: I64, mean0: int, n: int, noise: F64, var: F64, chol: F64
+) -> tuple[bool, NDArray[np.bool_]]:  # pragma: no cover - compiled
+    """The innovation covariance ``S = P[:m, :m] + diag(noise)`` of each of ``rows``.
+
+    ``var[k]`` gets its diagonal; a non-diagonal ``S`` also gets its Cholesky factor in
+    ``chol[k]`` (and ``full[k]`` true). Returns ``ok`` (false when some ``S`` is not positive
+    definite) and ``full``.
+    """
+    m = var.shape[1]
     c0 = mean0 + n
+    full = np.zeros(rows.shape[0], np.bool_)
     for k in range(rows.shape[0]):
         x = data[rows[k]]
         nk = noise[k if noise.shape[0] > 1 else 0]
         for i in range(m):
+            var[k, i] = x[c0 + i * n + i] + nk[i]
+            if not var[k, i] > 0.0:
+                return False, full
             for j in range(m):
                 if i != j and x[c0 + i * n + j] != 0.0:
-                    return False
-            v = x[c0 + i * n + i] + nk[i]
-            if not v > 0.0:
-                return False
-            var[k, i] = v
-    return True
+                    full[k] = True
+        if full[k]:  # Cholesky-Banachiewicz, row by row
+            lk = chol[k]
+            for i in range(m):
+                for j in range(i + 1):
+                    acc = var[k, i] if i == j else x[c0 + i * n + j]
+                    for q in range(j):
+                        acc -= lk[i, q] * lk[j, q]
+                    if i == j:
+                        if not acc > 0.0:
+                            return False, full
+                        lk[i, i] = np.sqrt(acc)
+                    else:
+                        lk[i, j] = acc / lk[j, j]
+    return True, full
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _squared_distance(x: F64, mean0: int, z: F64, sd: F64, m: int) -> float:  # pragma: no cover
+def _squared_distance(
+    x: F64, mean0: int, z: F64, sd: F64, lk: F64, full: bool
+) -> float:  # pragma: no cover - compiled
+    """Squared Mahalanobis distance: ``sum ((z - Hx) / sd)^2`` for a diagonal ``S`` (NumPy's
+    diagonal form, the same floats), else ``|L^-1 (z - Hx)|^2`` by forward substitution."""
+    m = z.shape[0]
     d2 = 0.0
+    if not full:
+        for i in range(m):
+            y = (z[i] - x[mean0 + i]) / sd[i]
+            d2 += y * y
+        return d2
+    ys = np.empty(m)
     for i in range(m):
-        y = (z[i] - x[mean0 + i]) / sd[i]
-        d2 += y * y
+        acc = z[i] - x[mean0 + i]
+        for q in range(i):
+            acc -= lk[i, q] * ys[q]
+        ys[i] = acc / lk[i, i]
+        d2 += ys[i] * ys[i]
     return d2
 
 
@@ -90,15 +124,17 @@ def gated_pairs(
     Returns
     -------
     ok : bool
-        False when some ``S`` is not diagonal (nothing else is computed).
+        False when some ``S`` is not positive definite (nothing else is computed).
     track, det : ndarray of int, shape (K,)
         Index into ``rows`` and detection row of each pair, grouped by track.
     d2 : ndarray, shape (K,)
     """
     t, nd, m = rows.shape[0], z.shape[0], z.shape[1]
     var = np.empty((t, m))
+    chol = np.zeros((t, m, m))
     empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
-    if not _innovation_variances(data, rows, mean0, n, m, noise, var):
+    ok, full = _innovation(data, rows, mean0, n, noise, var, chol)
+    if not ok:
         return False, empty_i, empty_i, empty_f
     if t == 0 or nd == 0:
         return True, empty_i, empty_i, empty_f
@@ -109,7 +145,7 @@ def gated_pairs(
         for k in range(t):
             x = data[rows[k]]
             for j in range(nd):
-                d2 = _squared_distance(x, mean0, z[j], sd[k], m)
+                d2 = _squared_distance(x, mean0, z[j], sd[k], chol[k], full[k])
                 if d2 <= threshold:
                     out_t.append(k)
                     out_d.append(j)
@@ -155,7 +191,7 @@ def gated_pairs(
                 c = i * ny + jj
                 for p in range(start[c], start[c + 1]):
                     j = filed[p]
-                    d2 = _squared_distance(x, mean0, z[j], sd[k], m)
+                    d2 = _squared_distance(x, mean0, z[j], sd[k], chol[k], full[k])
                     if d2 <= threshold:
                         out_t.append(k)
                         out_d.append(j)
