@@ -188,6 +188,7 @@ class TrackStore:
         )
         self._emit_cols = np.array([self._keys[c] for c in RULE_COLUMNS[:4]], np.int64)
         self._rule_cols = np.array([self._keys[c] for c in RULE_COLUMNS], np.int64)
+        self._rule_cols_with: dict[tuple[str, ...], I64] = {}
         self.reset()
 
     # -- reading ------------------------------------------------------------------------
@@ -494,21 +495,30 @@ class TrackStore:
         self._data[rows, self._keys["order"]] = np.arange(self.next_order, self.next_order + count)
         self.next_order += count
 
-    def apply_rule(self, rule: Callable[..., tuple[Any, ...]], *args: Any) -> tuple[Any, ...]:
+    def apply_rule(
+        self, rule: Callable[..., tuple[Any, ...]], *args: Any, columns: tuple[str, ...] = ()
+    ) -> tuple[Any, ...]:
         """Run a policy's compiled lifecycle rule on the table, in place.
 
         ``rule(data, columns, mean0, box_format, *args)`` is a numba function that receives the
-        table, the indices of :data:`RULE_COLUMNS` in it, the first column of the Kalman mean
-        and the box format (``mottrack.compiled.table.XYSR``/``XYAH``); it may change the
-        scalar columns (set ``state`` to DELETED for :meth:`purge`) and must return a tuple
-        whose first item is the number of rows it marked DELETED.
+        table, the indices of :data:`RULE_COLUMNS` in it (then of the policy's own
+        ``columns``), the first column of the Kalman mean and the box format
+        (``mottrack.compiled.table.XYSR``/``XYAH``); it may change the scalar columns (set
+        ``state`` to DELETED for :meth:`purge`) and must return a tuple whose first item is
+        the number of rows it marked DELETED.
 
         Returns
         -------
         tuple
             The rule's other return values.
         """
-        deleted, *rest = rule(self._data, self._rule_cols, self._mean0, self._format, *args)
+        cols = self._rule_cols
+        if columns:
+            cols = self._rule_cols_with.get(columns)
+            if cols is None:
+                extra = [self._keys[c] for c in columns]
+                cols = self._rule_cols_with[columns] = np.array([*self._rule_cols, *extra])
+        deleted, *rest = rule(self._data, cols, self._mean0, self._format, *args)
         if deleted:
             self._deleted = True
         return tuple(rest)

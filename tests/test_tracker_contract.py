@@ -140,9 +140,9 @@ def test_missing_input_says_what_to_pass(name: str, frames: list[Detections]) ->
 
 
 def report_step(name: str) -> str:
-    """The store method through which a tracker reports its frame (SORT and DeepSORT: their
-    compiled lifecycle rules)."""
-    return "apply_rule" if name in ("sort", "deepsort") else "emit"
+    """The store method through which a tracker reports its frame: every tracker's compiled
+    lifecycle rule (``emit`` for a tracker without one)."""
+    return "apply_rule" if name in ("sort", "deepsort", "fairmot") else "emit"
 
 
 @pytest.mark.parametrize(("name", "params"), VARIANTS)

@@ -20,6 +20,7 @@ __all__ = [
     "begin_frame",
     "boxes_xyxy",
     "correct_rows",
+    "emit_in_order",
     "emit_rows",
     "ordered_rows",
     "predict_rows",
@@ -188,7 +189,14 @@ def emit_rows(
     ``cols``: ``ids, score, det_index, cls``. Returns ``ids, xyxy, scores, det_index,
     classes`` (``classes`` empty unless asked).
     """
-    idx = np.flatnonzero(rows)
+    return emit_in_order(data, np.flatnonzero(rows), cols, mean0, fmt, classes)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def emit_in_order(
+    data: F64, idx: I64, cols: I64, mean0: int, fmt: int, classes: bool
+) -> tuple[I64, F64, F64, I64, I64]:  # pragma: no cover - compiled
+    """The reported arrays of rows ``idx``, in that order (see :func:`emit_rows`)."""
     n = idx.shape[0]
     xyxy = np.empty((n, 4))
     boxes_xyxy(data, idx, mean0, fmt, xyxy)

@@ -25,6 +25,7 @@ from ..tracker import Tracker, check_positive_size
 from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
 from .config import FairMOTConfig
+from .kernels import drop_duplicates_and_report
 
 __all__ = ["FairMOTTracker"]
 
@@ -58,7 +59,7 @@ class FairMOTTracker(Tracker):
        in the original's list bookkeeping, only after one more frame in the pool (where they
        can still be re-activated); a re-activated removed track is dropped the next time it is
        lost. A tracked/lost pair with ``1 - IoU < 0.15`` loses its shorter-lived member (the
-       tracked one on a tie).
+       tracked one on a tie; compiled with the report in ``kernels.py``).
 
     Reported: activated tracked tracks, with the Kalman box. All IoUs use the ``+1`` pixel
     convention of the original's ``cython_bbox``.
@@ -148,9 +149,17 @@ class FairMOTTracker(Tracker):
         tracks.spawn(detections, new, state=first, hits=1, start_frame=start, appearance=feats[new])
         tracks.requeue(refind)
         tracks.purge()
-        self._remove_duplicates()
-        reported = tracks.ordered(tracks.state == _CONFIRMED)
-        return tracks.emit(reported, classes=detections.classes is not None)
+        classes = detections.classes is not None
+        ids, xyxy, scores, det_index, cls = tracks.apply_rule(
+            drop_duplicates_and_report,
+            self.frame_count,
+            cfg.duplicate_iou_distance,
+            cfg.class_aware,
+            classes,
+            columns=("start_frame",),
+        )
+        tracks.purge()
+        return Tracks.trusted(ids, xyxy, scores, det_index, cls if classes else None)
 
     def _features(self, detections: Detections) -> F64:
         """Unit-norm float64 embeddings (FairMOT works in float64), shape (N, D)."""
@@ -236,29 +245,6 @@ class FairMOTTracker(Tracker):
         matched, dets = rows[pr], cols[pc]
         self._store.correct(matched, detections, dets, appearance=feats[dets])
         return matched, _without(rows, pr), _without(cols, pc)
-
-    def _remove_duplicates(self) -> None:
-        """Drop the shorter-lived member of each tracked/lost pair with IoU above 0.85."""
-        tracks = self._store
-        state = tracks.state
-        is_lost = state == _LOST
-        tracked, lost = np.flatnonzero(~is_lost), np.flatnonzero(is_lost)  # order is irrelevant
-        if tracked.size == 0 or lost.size == 0:
-            return
-        boxes = tracks.boxes()
-        p, q, iou = overlap_pairs(boxes[tracked], boxes[lost], 1.0)
-        close = 1 - iou < self.config.duplicate_iou_distance
-        if self.config.class_aware:
-            close &= tracks.cls[tracked[p]] == tracks.cls[lost[q]]
-        p, q = p[close], q[close]
-        if p.size == 0:
-            return
-        # The original's track age: frames from the first to the last update.
-        age = self.frame_count - tracks.time_since_update - tracks.column("start_frame")
-        lost_shorter = age[tracked[p]] > age[lost[q]]
-        tracks.mark_deleted(lost[q[lost_shorter]])
-        tracks.mark_deleted(tracked[p[~lost_shorter]])
-        tracks.purge()
 
 
 def _without(idx: I64, positions: I64) -> I64:
