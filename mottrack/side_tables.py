@@ -116,8 +116,14 @@ class SmoothedEmbeddings(EmbeddingTable):
         """Smooth the embeddings of ``rows`` towards ``values`` (unit norm), ``(K, D)``."""
         if rows.size == 0:
             return
-        smooth = self.momentum * self.features[rows] + (1.0 - self.momentum) * values
-        smooth = unit_rows(smooth, np.float64, "smoothed embedding")
+        from .compiled.norms import smoothed_unit_rows
+
+        ok, smooth = smoothed_unit_rows(
+            self.features, rows, values, self.momentum, 1.0 - self.momentum
+        )
+        if not ok:  # a degenerate blend: NumPy's path rescales it or names it
+            smooth = self.momentum * self.features[rows] + (1.0 - self.momentum) * values
+            smooth = unit_rows(smooth, np.float64, "smoothed embedding")
         if self._shared:  # the snapshot's array is never written: copy once per snapshot
             self.features = self.features.copy()
             self._shared = False

@@ -292,6 +292,20 @@ class TrackStore:
             return np.zeros(det.shape[0], dtype=bool)
         return self._data[rows, self._keys["cls"]] == classes[det]
 
+    def ordered_groups(self, labels: F64, *values: float) -> tuple[I64, I64]:
+        """Rows labelled ``values[0]`` in list order, then those labelled ``values[1]``, ...
+        (e.g. FairMOT's tracked list then its lost list, by ``state``).
+
+        Returns
+        -------
+        rows : ndarray of int
+        bounds : ndarray of int, shape (len(values) + 1,)
+            ``rows[bounds[g]:bounds[g + 1]]`` is group ``g``.
+        """
+        return self._kernels.ordered_groups(
+            self._data, labels, np.array(values, np.float64), self._keys["order"]
+        )
+
     def ordered(self, mask: NDArray[np.bool_]) -> I64:
         """Rows where ``mask`` holds, in list order."""
         return self._kernels.ordered_rows(self._data, mask, self._keys["order"])

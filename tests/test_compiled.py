@@ -308,3 +308,19 @@ def test_unit_rows_fast_path_equals_numpy() -> None:
         assert ok
         np.testing.assert_array_equal(out, f / np.sqrt((f * f).sum(axis=1, keepdims=True)))
     assert not unit_rows64(np.zeros((2, 3)))[0]  # a zero row: the NumPy path names it
+
+
+def test_smoothed_unit_rows_equal_the_numpy_update() -> None:
+    """JDE's embedding update compiled: the floats of the NumPy expression."""
+    from mottrack.compiled.norms import smoothed_unit_rows
+    from mottrack.embeddings import unit_rows
+
+    rng = np.random.default_rng(12)
+    old = unit_rows(rng.normal(size=(20, 128)), np.float64)
+    new = unit_rows(rng.normal(size=(6, 128)), np.float64)
+    rows = np.array([3, 0, 19, 7, 8, 11])
+    ok, got = smoothed_unit_rows(old, rows, new, 0.9, 1.0 - 0.9)
+    blend = 0.9 * old[rows] + (1.0 - 0.9) * new
+    assert ok
+    np.testing.assert_array_equal(got, blend / np.sqrt((blend * blend).sum(axis=1, keepdims=True)))
+    assert not smoothed_unit_rows(old, rows[:1], -old[rows[:1]], 0.5, 0.5)[0]  # zero blend

@@ -7,9 +7,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["unit_rows64"]
+__all__ = ["smoothed_unit_rows", "unit_rows64"]
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 
 @njit(cache=True, nogil=True)
@@ -86,4 +87,29 @@ def unit_rows64(f: F64) -> tuple[bool, F64]:  # pragma: no cover - compiled
             return False, out
         for k in range(d):
             out[r, k] = f[r, k] / norm
+    return True, out
+
+
+@njit(cache=True, nogil=True)
+def smoothed_unit_rows(
+    old: F64, rows: I64, values: F64, momentum: float, rest: float
+) -> tuple[bool, F64]:  # pragma: no cover - compiled
+    """``unit_rows(momentum * old[rows] + rest * values)`` (JDE's embedding update), the same
+    floats as the NumPy expression; ``ok`` false as in :func:`unit_rows64`."""
+    k_n, d = values.shape
+    out = np.empty((k_n, d))
+    if d > 512:
+        return False, out
+    blend = np.empty(d)
+    squares = np.empty(d)
+    for k in range(k_n):
+        r = rows[k]
+        for i in range(d):
+            blend[i] = momentum * old[r, i] + rest * values[k, i]
+            squares[i] = blend[i] * blend[i]
+        norm = np.sqrt(_pairwise_sum(squares, 0, d))
+        if not (norm > 0.0 and norm < np.inf):
+            return False, out
+        for i in range(d):
+            out[k, i] = blend[i] / norm
     return True, out

@@ -9,13 +9,39 @@ from numpy.typing import NDArray
 from ..compiled.overlap import overlap_pairs
 from ..compiled.table import boxes_xyxy, emit_in_order
 
-__all__ = ["drop_duplicates_and_report"]
+__all__ = ["drop_duplicates_and_report", "expire_lost"]
 
 #: TrackState values (``mottrack.tracks.TrackState``).
 _CONFIRMED, _LOST, _DELETED = 2.0, 3.0, 4.0
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def expire_lost(
+    data: F64, cols: I64, mean0: int, fmt: int, was_lost: NDArray[np.bool_], max_time_lost: int
+) -> tuple[int]:  # pragma: no cover - compiled
+    """JDE's lost-list bookkeeping (``cols``: ``RULE_COLUMNS`` then ``removed``).
+
+    A lost track that was ever removed is dropped (DELETED); a track lost since before this
+    frame (``was_lost``) and missed for more than ``max_time_lost`` frames is marked removed
+    (it stays in the lost list one more frame, as the original's list operations keep it).
+    Returns the number of rows marked DELETED.
+    """
+    state, since, removed = cols[4], cols[8], cols[10]
+    deleted = 0
+    for r in range(data.shape[0]):
+        x = data[r]
+        if x[state] != _LOST:
+            continue
+        expired = was_lost[r] and x[since] > max_time_lost
+        if x[removed] > 0:
+            x[state] = _DELETED
+            deleted += 1
+        if expired:
+            x[removed] = 1.0
+    return (deleted,)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

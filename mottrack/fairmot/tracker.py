@@ -25,7 +25,7 @@ from ..tracker import Tracker, check_positive_size
 from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
 from .config import FairMOTConfig
-from .kernels import drop_duplicates_and_report
+from .kernels import drop_duplicates_and_report, expire_lost
 
 __all__ = ["FairMOTTracker"]
 
@@ -108,8 +108,8 @@ class FairMOTTracker(Tracker):
 
         # 1. The pool (activated tracked, then lost tracks) by fused appearance + motion;
         #    matched lost tracks are re-activated with their ID.
-        pool = np.concatenate([tracks.ordered(state == _CONFIRMED), tracks.ordered(state == _LOST)])
-        tracks.set_velocity(pool[state[pool] == _LOST], HEIGHT_VELOCITY, 0.0)
+        pool, bounds = tracks.ordered_groups(state, _CONFIRMED, _LOST)
+        tracks.set_velocity(pool[bounds[1] :], HEIGHT_VELOCITY, 0.0)
         tracks.predict(pool)
         self._compensate(frame)  # camera motion (config.cmc) of every row, off by default
         refind, left, remaining = self._match_pool(pool, state, detections, feats)
@@ -136,10 +136,7 @@ class FairMOTTracker(Tracker):
         #    before adding this frame's expired ones to it, so an expired track stays in the
         #    lost list (and the next frame's pool) one more frame; a track that was ever
         #    removed leaves the lost list as soon as it is lost again.
-        lost_now = tracks.state == _LOST
-        tracks.mark_deleted(lost_now & (tracks.column("removed") > 0))
-        expired = lost_now & (state == _LOST) & (tracks.time_since_update > cfg.max_time_lost)
-        tracks.assign("removed", expired, 1.0)
+        tracks.apply_rule(expire_lost, state == _LOST, cfg.max_time_lost, columns=("removed",))
 
         # 5. New tracks (listed before this frame's refound tracks, as FairMOT appends them),
         #    activated at once only in the first frame; then duplicates.
