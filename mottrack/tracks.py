@@ -559,20 +559,9 @@ class TrackStore:
 
         ``classes``: report the ``cls`` column (the detections carried classes).
         """
-        rows = np.asarray(rows)
-        if rows.dtype != np.bool_:  # integer rows, in the given order
-            mask = np.zeros(len(self), dtype=bool)
-            mask[rows] = True
-            order = np.searchsorted(np.sort(rows), rows)
-            ids, xyxy, scores, det_index, cls = self._kernels.emit_rows(
-                self._data, mask, self._emit_cols, self._mean0, self._format, classes
-            )
-            ids, xyxy, scores, det_index = ids[order], xyxy[order], scores[order], det_index[order]
-            cls = cls[order] if classes else cls
-        else:
-            ids, xyxy, scores, det_index, cls = self._kernels.emit_rows(
-                self._data, rows, self._emit_cols, self._mean0, self._format, classes
-            )
+        ids, xyxy, scores, det_index, cls = self._kernels.emit_in_order(
+            self._data, _row_indices(rows), self._emit_cols, self._mean0, self._format, classes
+        )
         return Tracks.trusted(ids, xyxy, scores, det_index, cls if classes else None)
 
     # -- sequences and transactions -----------------------------------------------------

@@ -337,3 +337,24 @@ def test_iou_cost_is_one_minus_iou(pixel_offset):
     np.testing.assert_array_equal(cost, 1.0 - iou_matrix(a, b, pixel_offset=pixel_offset))
     assert np.all((cost >= 0) & (cost <= 1))
     np.testing.assert_allclose(iou_cost(a, a).diagonal(), 0.0, atol=1e-15)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1.0])
+def test_iou_pairs_list_the_iou_matrix(offset: float) -> None:
+    """Overlapping pairs are exactly the positive entries of iou_matrix (the same floats);
+    ``every=True`` lists every entry, zeros included, row-major."""
+    from mottrack.association.costs import iou_pairs
+    from mottrack.boxes import iou_matrix
+
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(0, 300, (40, 2))
+    a = np.hstack([xy, xy + rng.uniform(5, 60, (40, 2))])
+    b = a[::-1] + rng.normal(0, 8, a.shape)
+    b[:, 2:] = np.maximum(b[:, 2:], b[:, :2] + 1)
+    dense = iou_matrix(a, b, offset)
+    i, j, iou = iou_pairs(a, b, offset)
+    np.testing.assert_array_equal(np.column_stack([i, j]), np.argwhere(dense > 0))
+    np.testing.assert_array_equal(iou, dense[i, j])
+    i, j, iou = iou_pairs(a, b, offset, every=True)
+    assert i.size == dense.size and (iou == 0).any()
+    np.testing.assert_array_equal(iou, dense[i, j])

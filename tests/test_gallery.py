@@ -53,6 +53,10 @@ def test_gallery_equals_per_track_lists(seed: int, budget: int | str | None) -> 
             np.testing.assert_allclose(got, want, atol=1e-6)
             sub = rows[::2]
             np.testing.assert_allclose(gallery.distance(sub, query), want[::2], atol=1e-6)
+            # Listed pairs only (the gated pairs of the cascade), empty lists included.
+            track, col = np.nonzero(rng.random(want.shape) < 0.4)
+            pairs = gallery.pair_distance(rows, track, col, query)
+            np.testing.assert_allclose(pairs, want[track, col], atol=1e-6)
 
 
 def test_distance_is_min_over_kept_features() -> None:

@@ -22,6 +22,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from .overlap import _cell
+
 __all__ = ["gated_pairs"]
 
 F64 = NDArray[np.float64]
@@ -91,13 +93,6 @@ def _squared_distance(
         ys[i] = acc / lk[i, i]
         d2 += ys[i] * ys[i]
     return d2
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _cell(v: float, origin: float, size: float, count: int) -> int:  # pragma: no cover
-    """Grid index of coordinate ``v``, clipped to ``[0, count)``."""
-    f = np.floor((v - origin) / size)
-    return int(min(max(f, 0.0), count - 1.0))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

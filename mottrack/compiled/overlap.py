@@ -153,7 +153,10 @@ def overlap_pairs(a: F64, b: F64, off: float) -> tuple[I64, I64, F64]:  # pragma
 
 @njit(cache=True, nogil=True)
 def _cell(v: float, origin: float, width: float, count: int) -> int:  # pragma: no cover
-    return min(max(int((v - origin) / width), 0), count - 1)
+    """Grid index of coordinate ``v`` (cells of ``width`` from ``origin``), clipped to
+    ``[0, count)``; infinite coordinates land in the first or last cell."""
+    f = np.floor((v - origin) / width)
+    return int(min(max(f, 0.0), count - 1.0))
 
 
 @njit(cache=True, nogil=True)

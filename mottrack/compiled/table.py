@@ -22,6 +22,7 @@ __all__ = [
     "correct_rows",
     "emit_in_order",
     "emit_rows",
+    "in_list_order",
     "ordered_groups",
     "ordered_rows",
     "predict_rows",
@@ -293,9 +294,8 @@ def append_rows(
 
 
 @njit(cache=True, nogil=True)
-def ordered_rows(data: F64, mask: NDArray[np.bool_], order: int) -> I64:  # pragma: no cover
-    """Rows where ``mask`` holds, sorted by column ``order`` (stable)."""
-    rows = np.flatnonzero(mask)
+def in_list_order(data: F64, rows: I64, order: int) -> I64:  # pragma: no cover - compiled
+    """``rows`` sorted by column ``order`` (stable): the trackers' list order."""
     keys = np.empty(rows.shape[0])
     for k in range(rows.shape[0]):
         keys[k] = data[rows[k], order]
@@ -303,21 +303,23 @@ def ordered_rows(data: F64, mask: NDArray[np.bool_], order: int) -> I64:  # prag
 
 
 @njit(cache=True, nogil=True)
+def ordered_rows(data: F64, mask: NDArray[np.bool_], order: int) -> I64:  # pragma: no cover
+    """Rows where ``mask`` holds, in list order (:func:`in_list_order`)."""
+    return in_list_order(data, np.flatnonzero(mask), order)
+
+
+@njit(cache=True, nogil=True)
 def ordered_groups(
     data: F64, labels: F64, values: F64, order: int
 ) -> tuple[I64, I64]:  # pragma: no cover - compiled
-    """Rows whose ``labels`` equal ``values[0]``, then ``values[1]``, ..., each group sorted by
-    column ``order`` (stable); and where each group starts (``len(values) + 1`` bounds)."""
+    """Rows whose ``labels`` equal ``values[0]``, then ``values[1]``, ..., each group in list
+    order (:func:`in_list_order`); and where each group starts (``len(values) + 1`` bounds)."""
     out = np.empty(labels.shape[0], np.int64)
     bounds = np.zeros(values.shape[0] + 1, np.int64)
     k = 0
     for g in range(values.shape[0]):
-        rows = np.flatnonzero(labels == values[g])
-        keys = np.empty(rows.shape[0])
-        for i in range(rows.shape[0]):
-            keys[i] = data[rows[i], order]
-        for i in np.argsort(keys, kind="mergesort"):
-            out[k] = rows[i]
+        for r in in_list_order(data, np.flatnonzero(labels == values[g]), order):
+            out[k] = r
             k += 1
         bounds[g + 1] = k
     return out[:k], bounds

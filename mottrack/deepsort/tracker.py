@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..association import iou_cost
 from ..association.cascade import ListedCost, cascade_listed, solve_listed
-from ..compiled.overlap import overlap_pairs
+from ..association.costs import iou_pairs
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
@@ -23,8 +22,6 @@ from .unbounded_gallery import UnboundedGallery
 __all__ = ["DeepSortTracker"]
 
 I64 = NDArray[np.int64]
-#: deep_sort's cost for gated pairs (clipped to the threshold before the assignment anyway).
-GATED_COST = 1e5
 _TENTATIVE, _CONFIRMED = float(TrackState.TENTATIVE), float(TrackState.CONFIRMED)
 
 
@@ -168,7 +165,7 @@ class DeepSortTracker(Tracker):
         self, rows: I64, detections: Detections, order: I64, feats: NDArray[np.float32]
     ) -> ListedCost:
         """Gallery cosine distance of ``rows`` to the detections in ``order`` at the pairs
-        inside the Mahalanobis gate (deep_sort gives the others ``GATED_COST``, above any
+        inside the Mahalanobis gate (deep_sort gives the others 1e5, above any
         threshold), found without the dense distance matrix
         (:meth:`~mottrack.tracks.TrackStore.gate`)."""
         track, det, _ = self._store.gate(rows, detections, self.config.gating_threshold)
@@ -189,11 +186,9 @@ class DeepSortTracker(Tracker):
         ``class_aware``."""
         tracks, cfg = self._store, self.config
         xyxy = detections.xyxy[order]
-        if cfg.max_iou_distance >= 1.0:  # disjoint boxes (cost 1) can match: all pairs
-            i, j = (a.reshape(-1) for a in np.indices((rows.size, cols.size)))
-            iou = 1.0 - iou_cost(tracks.boxes(rows), xyxy[cols]).reshape(-1)
-        else:
-            i, j, iou = overlap_pairs(tracks.boxes(rows), xyxy[cols], 0.0)
+        # Disjoint boxes (cost 1) can match when the threshold reaches 1: then every pair.
+        every = cfg.max_iou_distance >= 1.0
+        i, j, iou = iou_pairs(tracks.boxes(rows), xyxy[cols], 0.0, every)
         live = tracks.time_since_update[rows[i]] <= 1
         if cfg.class_aware:
             live &= tracks.same_class(rows[i], detections, order[cols[j]])

@@ -119,10 +119,19 @@ class UnboundedGallery(EmbeddingTable):
         features: F32,
     ) -> F32:
         """:meth:`distance` at listed pairs only: track ``rows[track[k]]`` to
-        ``features[col[k]]``, shape (K,), float32."""
-        mask = np.zeros((rows.size, features.shape[0]), dtype=bool)
-        mask[track, col] = True
-        return self.distance(rows, features, mask)[track, col]
+        ``features[col[k]]``, shape (K,), float32 (one product per track with pairs; no
+        tracks x detections array)."""
+        out = np.empty(track.size, np.float32)
+        if not track.size:
+            return out
+        order = np.argsort(track, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(track[order]) != 0])
+        for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), track.size]):
+            pairs = order[lo:hi]
+            r = int(rows[track[pairs[0]]])
+            kept = self.arrays[r][: self.count[r]]
+            out[pairs] = 1.0 - (features[col[pairs]] @ kept.T).max(axis=1)
+        return out
 
     def snapshot(self) -> Token:
         """A token for :meth:`restore` (lists and counts are replaced, never edited)."""

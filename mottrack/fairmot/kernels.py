@@ -7,7 +7,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from ..compiled.overlap import overlap_pairs
-from ..compiled.table import boxes_xyxy, emit_in_order
+from ..compiled.table import boxes_xyxy, emit_in_order, in_list_order
 
 __all__ = ["drop_duplicates_and_report", "expire_lost"]
 
@@ -89,9 +89,5 @@ def drop_duplicates_and_report(
             if data[drop, state] != _DELETED:
                 data[drop, state] = _DELETED
                 deleted += 1
-    confirmed = np.flatnonzero(data[:, state] == _CONFIRMED)
-    keys = np.empty(confirmed.shape[0])
-    for k in range(confirmed.shape[0]):
-        keys[k] = data[confirmed[k], order]
-    reported = confirmed[np.argsort(keys, kind="mergesort")]
+    reported = in_list_order(data, np.flatnonzero(data[:, state] == _CONFIRMED), order)
     return (deleted, *emit_in_order(data, reported, cols[:4], mean0, fmt, classes))

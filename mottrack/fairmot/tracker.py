@@ -14,9 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ..association.costs import iou_pairs
 from ..association.sparse import limit_assignment
-from ..boxes import iou_matrix
-from ..compiled.overlap import overlap_pairs
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
@@ -227,12 +226,9 @@ class FairMOTTracker(Tracker):
         """
         if rows.size == 0 or cols.size == 0:
             return rows[:0], rows, cols
+        # Disjoint boxes (cost 1) can match too when the limit exceeds 1: then every pair.
         boxes, dets = self._store.boxes(rows), detections.xyxy[cols]
-        if limit > 1.0:  # disjoint boxes (cost 1) can match too: list every pair
-            i, j = (k.reshape(-1) for k in np.indices((rows.size, cols.size)))
-            iou = iou_matrix(boxes, dets, pixel_offset=1.0).reshape(-1)
-        else:
-            i, j, iou = overlap_pairs(boxes, dets, 1.0)
+        i, j, iou = iou_pairs(boxes, dets, 1.0, every=limit > 1.0)
         if self.config.class_aware:
             same = self._store.same_class(rows[i], detections, cols[j])
             i, j, iou = i[same], j[same], iou[same]
