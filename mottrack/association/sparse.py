@@ -132,7 +132,7 @@ def _sparse_solve(a_inv: I64, b_inv: I64, weight: F64, edges: I64, na: int, nb: 
     )
     row_of, col_of = min_weight_full_bipartite_matching(graph)
     real = (row_of < na) & (col_of < nb)
-    edge_of = dict(zip(zip(a_inv.tolist(), b_inv.tolist()), edges.tolist()))
-    return np.array(
-        [edge_of[p] for p in zip(row_of[real].tolist(), col_of[real].tolist())], np.int64
-    )
+    key = a_inv.astype(np.int64) * nb + b_inv  # one key per (distinct) edge
+    by_key = np.argsort(key)
+    found = np.searchsorted(key[by_key], row_of[real].astype(np.int64) * nb + col_of[real])
+    return edges[by_key[found]]
