@@ -170,8 +170,7 @@ class TrackStore:
         self._format = table.XYSR if box_format == "xysr" else table.XYAH
         self._mean0 = start
         self._clamp = motion.velocity_clamp
-        self._q_const = _constant_noise(motion.process_noise_diag, n)
-        self._r_const = _constant_noise(motion.measurement_noise_diag, n)
+        self._scale, self._q_law, self._r_law = motion.noise_laws()
         self._match_cols = np.array(
             [
                 self._keys[c]
@@ -272,12 +271,8 @@ class TrackStore:
         """
         rows = np.asarray(rows, np.int64)
         z, d = self.measurements(detections), self._data
-        r = self._r_const
-        if r is None:
-            r = self.motion.measurement_noise_diag(d[rows, self._keys["mean"]])
-            r = r if rows.size else np.zeros((1, z.shape[1]))
-        n = self.motion.ndim
-        ok, track, det, d2 = self._gated_pairs(d, rows, self._mean0, n, r, z, threshold)
+        n, scale, law = self.motion.ndim, self._scale, self._r_law
+        ok, track, det, d2 = self._gated_pairs(d, rows, self._mean0, n, scale, law, z, threshold)
         if not ok:  # an innovation covariance that is not positive definite: the dense form
             maha = self.motion.gating_distance(*self.gaussian(rows), z)
             track, det = np.nonzero(maha <= threshold)
@@ -326,14 +321,10 @@ class TrackStore:
         d = self._data
         if not len(d):
             return
-        q = self._q_const
-        if q is None:
-            q = self.motion.process_noise_diag(d[:, self._keys["mean"]])
         clamp, by = self._clamp
-        motion = self.motion
-        self._kernels.advance(
-            d, self._advance_cols, self._mean0, motion.mdim, motion.nvel, q, clamp, by
-        )
+        m, nvel = self.motion.mdim, self.motion.nvel
+        cols, scale, law = self._advance_cols, self._scale, self._q_law
+        self._kernels.advance(d, cols, self._mean0, m, nvel, scale, law, clamp, by)
 
     def predict(self, rows: I64 | None = None) -> None:
         """Kalman-predict all rows (or ``rows``); their ``age`` grows by one."""
@@ -341,12 +332,10 @@ class TrackStore:
         rows = np.arange(len(d)) if rows is None else np.asarray(rows, np.int64)
         if rows.size == 0:
             return
-        q = self._q_const
-        if q is None:
-            q = self.motion.process_noise_diag(d[rows, self._keys["mean"]])
         m, nvel = self.motion.mdim, self.motion.nvel
         clamp, by = self._clamp
-        self._kernels.predict_rows(d, rows, self._mean0, m, nvel, q, clamp, by, self._keys["age"])
+        scale, law, age = self._scale, self._q_law, self._keys["age"]
+        self._kernels.predict_rows(d, rows, self._mean0, m, nvel, scale, law, clamp, by, age)
 
     def correct(
         self,
@@ -382,27 +371,25 @@ class TrackStore:
         if rows.size == 0:
             return
         side = self._side_values(side)
-        d, motion = self._data, self.motion
-        rows = np.asarray(rows, np.int64)
-        det_rows = np.asarray(det_rows, np.int64)
-        z = self.measurements(detections)
-        r = self._r_const
-        if r is None:
-            r = motion.measurement_noise_diag(d[rows, self._keys["mean"]])
-        self._kernels.correct_rows(d, rows, z, det_rows, r, self._mean0, motion.mdim, motion.nvel)
-        scores = detections.scores
-        if isinstance(score, np.ndarray):  # keep the old score where False
-            scores = scores.copy()
-            scores[det_rows[~score]] = d[rows[~score], self._keys["score"]]
-        elif not score:
-            scores = _NONE
+        motion = self.motion
+        if isinstance(score, np.ndarray):
+            take = score
+        else:
+            take = _EVERY if score else np.zeros(rows.size, np.bool_)
         classes = detections.classes
-        self._kernels.record_matches(
-            d,
-            rows,
-            det_rows,
-            scores,
-            _NONE if classes is None else classes.astype(np.float64),
+        self._kernels.correct_matches(
+            self._data,
+            np.asarray(rows, np.int64),
+            self.measurements(detections),
+            np.asarray(det_rows, np.int64),
+            self._scale,
+            self._r_law,
+            self._mean0,
+            motion.mdim,
+            motion.nvel,
+            detections.scores,
+            take,
+            _NO_CLASSES if classes is None else classes,
             self._match_cols,
         )
         for name, values in side.items():
@@ -615,7 +602,7 @@ class TrackStore:
         return side
 
 
-_NONE = np.zeros(0)
+_EVERY = np.zeros(0, np.bool_)  # take every match's detection score
 _IDENTITY_AFFINE = np.eye(2, 3)
 _NO_CLASSES = np.zeros(0, np.int64)
 
@@ -624,9 +611,3 @@ def _row_indices(rows: Rows) -> I64:
     """Row indices (int64) from a boolean mask or integer rows."""
     rows = np.asarray(rows)
     return np.flatnonzero(rows) if rows.dtype == np.bool_ else rows.astype(np.int64, copy=False)
-
-
-def _constant_noise(diag: Callable[[F64], F64], n: int) -> F64 | None:
-    """The noise diagonal as a ``(1, d)`` array when the model's is constant, else ``None``."""
-    value = np.asarray(diag(np.zeros((1, n))))
-    return value.reshape(1, -1).copy() if value.ndim == 1 else None

@@ -559,3 +559,35 @@ def test_gating_in_blocks_of_tracks_equals_one_pass(correlated, monkeypatch):
     np.testing.assert_array_equal(
         kf.gating_distance(mean, cov, z, only_position=True), whole_position
     )
+
+
+def _evaluate_law(scale: int, law: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """A noise law (``noise_laws``) evaluated per row in NumPy."""
+    h = mean[:, scale : scale + 1] if scale >= 0 else np.zeros((len(mean), 1))
+    std = h * law[0]
+    return np.where((law[0] != 0) & (scale >= 0), std * std, law[1])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ConstantVelocityXYSR(), ConstantVelocityXYAH(), ConstantVelocityXYAH(0.0, 1 / 7)],
+    ids=["xysr", "xyah", "xyah-custom"],
+)
+def test_noise_laws_give_the_noise_diagonals_exactly(model):
+    """The compiled kernels' noise (``noise_laws``) is the models' NumPy noise, bit for bit."""
+    rng = np.random.default_rng(3)
+    mean = rng.normal(0, 1, (50, model.ndim)) * rng.uniform(1, 400, (50, 1))
+    scale, q_law, r_law = model.noise_laws()
+    q = np.broadcast_to(model.process_noise_diag(mean), (50, model.ndim))
+    r = np.broadcast_to(model.measurement_noise_diag(mean), (50, model.mdim))
+    assert np.array_equal(_evaluate_law(scale, q_law, mean), q)
+    assert np.array_equal(_evaluate_law(scale, r_law, mean), r)
+
+
+def test_noise_laws_default_refuses_state_dependent_noise():
+    class Scaled(ConstantVelocityXYSR):
+        def process_noise_diag(self, mean):
+            return mean * 0 + 1.0
+
+    with pytest.raises(NotImplementedError, match="noise_laws"):
+        BatchedKalmanFilter.noise_laws(Scaled())

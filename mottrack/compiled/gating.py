@@ -23,6 +23,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from .overlap import _cell
+from .table import noise_entry
 
 __all__ = ["gated_pairs"]
 
@@ -35,9 +36,10 @@ _ALL_PAIRS = 4096
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _innovation(
-    data: F64, rows: I64, mean0: int, n: int, noise: F64, var: F64, chol: F64
+    data: F64, rows: I64, mean0: int, n: int, scale: int, r_law: F64, var: F64, chol: F64
 ) -> tuple[bool, NDArray[np.bool_]]:  # pragma: no cover - compiled
-    """The innovation covariance ``S = P[:m, :m] + diag(noise)`` of each of ``rows``.
+    """The innovation covariance ``S = P[:m, :m] + R`` of each of ``rows`` (``R``'s diagonal
+    by its law ``(scale, r_law)``, :func:`~mottrack.compiled.table.noise_entry`).
 
     ``var[k]`` gets its diagonal; a non-diagonal ``S`` also gets its Cholesky factor in
     ``chol[k]`` (and ``full[k]`` true). Returns ``ok`` (false when some ``S`` is not positive
@@ -48,9 +50,8 @@ def _innovation(
     full = np.zeros(rows.shape[0], np.bool_)
     for k in range(rows.shape[0]):
         x = data[rows[k]]
-        nk = noise[k if noise.shape[0] > 1 else 0]
         for i in range(m):
-            var[k, i] = x[c0 + i * n + i] + nk[i]
+            var[k, i] = x[c0 + i * n + i] + noise_entry(x, mean0, scale, r_law, i)
             if not var[k, i] > 0.0:
                 return False, full
             for j in range(m):
@@ -97,7 +98,7 @@ def _squared_distance(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def gated_pairs(
-    data: F64, rows: I64, mean0: int, n: int, noise: F64, z: F64, threshold: float
+    data: F64, rows: I64, mean0: int, n: int, scale: int, r_law: F64, z: F64, threshold: float
 ) -> tuple[bool, I64, I64, F64]:  # pragma: no cover - compiled
     """Every ``(track, detection)`` pair inside the gate, with its squared distance.
 
@@ -109,8 +110,8 @@ def gated_pairs(
         Track rows to gate.
     mean0, n : int
         First mean column and state size.
-    noise : ndarray, shape (T, m) or (1, m)
-        Measurement-noise diagonal of each row (or one for all).
+    scale, r_law : int, ndarray of shape (2, m)
+        The measurement-noise law (:meth:`~mottrack.motion.kalman.BatchedKalmanFilter.noise_laws`).
     z : ndarray, shape (D, m)
         Measurements; columns 0 and 1 are the box centre.
     threshold : float
@@ -128,7 +129,7 @@ def gated_pairs(
     var = np.empty((t, m))
     chol = np.zeros((t, m, m))
     empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
-    ok, full = _innovation(data, rows, mean0, n, noise, var, chol)
+    ok, full = _innovation(data, rows, mean0, n, scale, r_law, var, chol)
     if not ok:
         return False, empty_i, empty_i, empty_f
     if t == 0 or nd == 0:

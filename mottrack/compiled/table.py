@@ -19,10 +19,12 @@ __all__ = [
     "XYSR",
     "begin_frame",
     "boxes_xyxy",
+    "correct_matches",
     "correct_rows",
     "emit_in_order",
     "emit_rows",
     "in_list_order",
+    "noise_entry",
     "ordered_groups",
     "ordered_rows",
     "predict_rows",
@@ -35,6 +37,18 @@ I64 = NDArray[np.int64]
 
 #: Box formats of the Kalman state (``fmt`` arguments).
 XYSR, XYAH = 0, 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def noise_entry(x: F64, mean0: int, scale: int, law: F64, i: int) -> float:  # pragma: no cover
+    """Entry ``i`` of a noise diagonal of row ``x`` by its law
+    (:meth:`mottrack.motion.kalman.BatchedKalmanFilter.noise_laws`): ``(law[0, i] *
+    mean[scale]) ** 2``, or the constant ``law[1, i]``; the floats of the NumPy form."""
+    w = law[0, i]
+    if scale >= 0 and w != 0.0:
+        std = x[mean0 + scale] * w
+        return std * std
+    return law[1, i]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -54,24 +68,27 @@ def predict_rows(
     mean0: int,
     m: int,
     nvel: int,
-    q: F64,
+    scale: int,
+    q_law: F64,
     clamp: int,
     clamped_by: int,
     age: int,
 ) -> None:  # pragma: no cover - compiled
     """Kalman prediction of ``rows`` in place; ``age += 1``.
 
-    ``q`` is the process-noise diagonal, ``(1, n)`` for all rows or ``(len(rows), n)``. When
-    ``clamp >= 0``, mean entry ``clamp`` is zeroed first where ``mean[clamp] +
-    mean[clamped_by] <= 0`` (SORT's area-velocity rule).
+    The process-noise diagonal follows ``(scale, q_law)`` (:func:`noise_entry`), from the
+    mean before the step. When ``clamp >= 0``, mean entry ``clamp`` is zeroed first where
+    ``mean[clamp] + mean[clamped_by] <= 0`` (SORT's area-velocity rule).
     """
     n = m + nvel
     c0 = mean0 + n
+    qk = np.empty(n)
     for k in range(rows.shape[0]):
         x = data[rows[k]]
         if clamp >= 0 and x[mean0 + clamp] + x[mean0 + clamped_by] <= 0:
             x[mean0 + clamp] = 0.0
-        qk = q[k if q.shape[0] > 1 else 0]
+        for i in range(n):
+            qk[i] = noise_entry(x, mean0, scale, q_law, i)
         for i in range(nvel):
             x[mean0 + i] += x[mean0 + m + i]
         for i in range(nvel):
@@ -91,14 +108,16 @@ def correct_rows(
     rows: I64,
     z: F64,
     det_rows: I64,
-    r: F64,
+    scale: int,
+    r_law: F64,
     mean0: int,
     m: int,
     nvel: int,
 ) -> None:  # pragma: no cover - compiled
     """Kalman update of ``rows`` in place with measurements ``z[det_rows]`` (``z``: ``(D, m)``).
 
-    ``r`` is the measurement-noise diagonal, ``(1, m)`` or ``(K, m)``. ``K = P H^T S^-1``
+    The measurement-noise diagonal follows ``(scale, r_law)`` (:func:`noise_entry`), from the
+    predicted mean. ``K = P H^T S^-1``
     (a column scaling when ``S`` is diagonal, else a solve), ``x += K (z - H x)``,
     ``P -= K (P H^T)^T``.
     """
@@ -110,14 +129,13 @@ def correct_rows(
     innovation = np.empty(m)
     for k in range(rows.shape[0]):
         x = data[rows[k]]
-        rk = r[k if r.shape[0] > 1 else 0]
         diagonal = True
         for i in range(m):
             for j in range(m):
                 s[i, j] = x[c0 + i * n + j]
                 if i != j and s[i, j] != 0.0:
                     diagonal = False
-            s[i, i] += rk[i]
+            s[i, i] += noise_entry(x, mean0, scale, r_law, i)
             if s[i, i] == 0.0:
                 diagonal = False
         for i in range(n):
@@ -218,24 +236,53 @@ def emit_in_order(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def record_matches(
-    data: F64, rows: I64, det_rows: I64, scores: F64, classes: F64, cols: I64
+    data: F64,
+    rows: I64,
+    det_rows: I64,
+    scores: F64,
+    take_score: NDArray[np.bool_],
+    classes: I64,
+    cols: I64,
 ) -> None:  # pragma: no cover - compiled
     """Bookkeeping of matched ``rows``: ``hits``/``hit_streak`` + 1, ``time_since_update = 0``,
-    ``det_index``, and ``score``/``cls`` from the detection where given (non-empty arrays).
+    ``det_index``, ``score`` from the detection where ``take_score`` holds (every match when
+    it is empty) and ``cls`` from the detection when ``classes`` is not empty.
 
     ``cols`` holds the column indices of ``hits, hit_streak, time_since_update, det_index,
     score, cls``.
     """
+    every = take_score.shape[0] == 0
     for k in range(rows.shape[0]):
         x = data[rows[k]]
         x[cols[0]] += 1.0
         x[cols[1]] += 1.0
         x[cols[2]] = 0.0
         x[cols[3]] = det_rows[k]
-        if scores.shape[0]:
+        if every or take_score[k]:
             x[cols[4]] = scores[det_rows[k]]
         if classes.shape[0]:
             x[cols[5]] = classes[det_rows[k]]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def correct_matches(
+    data: F64,
+    rows: I64,
+    z: F64,
+    det_rows: I64,
+    scale: int,
+    r_law: F64,
+    mean0: int,
+    m: int,
+    nvel: int,
+    scores: F64,
+    take_score: NDArray[np.bool_],
+    classes: I64,
+    cols: I64,
+) -> None:  # pragma: no cover - compiled
+    """:func:`correct_rows` then :func:`record_matches`, one call."""
+    correct_rows(data, rows, z, det_rows, scale, r_law, mean0, m, nvel)
+    record_matches(data, rows, det_rows, scores, take_score, classes, cols)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -245,14 +292,16 @@ def advance(
     mean0: int,
     m: int,
     nvel: int,
-    q: F64,
+    scale: int,
+    q_law: F64,
     clamp: int,
     clamped_by: int,
 ) -> None:  # pragma: no cover - compiled
     """:func:`begin_frame` then :func:`predict_rows` of every row (``cols``: ``det_index,
     hit_streak, time_since_update, age``)."""
     begin_frame(data, cols[0], cols[1], cols[2])
-    predict_rows(data, np.arange(data.shape[0]), mean0, m, nvel, q, clamp, clamped_by, cols[3])
+    rows = np.arange(data.shape[0])
+    predict_rows(data, rows, mean0, m, nvel, scale, q_law, clamp, clamped_by, cols[3])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -87,6 +87,33 @@ class BatchedKalmanFilter(ABC):
     def measurement_noise_diag(self, mean: F64) -> F64:
         """Diagonal of the measurement noise ``R``: shape ``(N, m)``, or ``(m,)``."""
 
+    def noise_laws(self) -> tuple[int, F64, F64]:
+        """The noise diagonals in the form the compiled kernels evaluate per row.
+
+        Returns
+        -------
+        scale : int
+            Index of the mean entry that scales the noise (``-1``: constant noise).
+        q_law : ndarray, shape (2, n)
+            Process noise: entry ``i`` is ``(q_law[0, i] * mean[scale]) ** 2`` where
+            ``scale >= 0`` and ``q_law[0, i] != 0``, else ``q_law[1, i]``.
+        r_law : ndarray, shape (2, m)
+            Measurement noise, the same way.
+
+        Notes
+        -----
+        This default serves models with constant noise; a model whose noise depends on the
+        state overrides it (the values must equal :meth:`process_noise_diag` and
+        :meth:`measurement_noise_diag` exactly).
+        """
+        q = np.asarray(self.process_noise_diag(np.zeros((1, self.ndim))), np.float64)
+        r = np.asarray(self.measurement_noise_diag(np.zeros((1, self.ndim))), np.float64)
+        if q.ndim != 1 or r.ndim != 1:
+            raise NotImplementedError(
+                f"{type(self).__name__}: state-dependent noise needs its own noise_laws()"
+            )
+        return -1, np.stack([np.zeros_like(q), q]), np.stack([np.zeros_like(r), r])
+
     def process_noise(self, mean: F64) -> F64:
         """Process noise ``Q`` as matrices, shape ``(N, n, n)`` or ``(n, n)``."""
         return diag_matrices(self.process_noise_diag(mean))

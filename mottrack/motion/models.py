@@ -122,6 +122,14 @@ class ConstantVelocityXYAH(BatchedKalmanFilter):
         std[:, 6] = 1e-5
         return mean, diag_matrices(np.square(std))
 
+    def noise_laws(self) -> tuple[int, F64, F64]:
+        """Height-scaled noise (``scale = 3``); see :meth:`BatchedKalmanFilter.noise_laws`."""
+        q_const = np.zeros(8)
+        q_const[2], q_const[6] = 1e-2 * 1e-2, 1e-5 * 1e-5
+        r_const = np.zeros(4)
+        r_const[2] = 1e-1 * 1e-1
+        return 3, np.stack([self._q_weights, q_const]), np.stack([self._r_weights, r_const])
+
     def process_noise_diag(self, mean: F64) -> F64:
         """Diagonal of the height-scaled ``Q``, shape (N, 8)."""
         std = mean[:, 3:4] * self._q_weights
