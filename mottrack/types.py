@@ -37,6 +37,8 @@ def as_array(value: Any) -> Any:
 
 
 _VALIDATE: Any = None
+_EMBEDDING_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_NO_EMBEDDINGS = np.zeros((0, 0))
 
 
 def compiled_validation() -> Any:
@@ -136,6 +138,8 @@ class Detections:
     embeddings: NDArray[np.floating[Any]] | None = None
 
     def __post_init__(self) -> None:
+        if self._valid_as_given():
+            return
         own = "Detections"
         xyxy = _frozen("xyxy", self.xyxy, np.float64, 2, own)
         if xyxy.shape[0] == 0 and xyxy.shape[1:] != (4,):
@@ -176,6 +180,40 @@ class Detections:
         object.__setattr__(self, "scores", scores)
         object.__setattr__(self, "classes", classes)
         object.__setattr__(self, "embeddings", emb)
+
+    def _valid_as_given(self) -> bool:
+        """The common case in one compiled pass: float64 ``(N, 4)`` boxes and ``(N,)`` scores,
+        no classes, float32/float64 ``(N, D)`` embeddings or none, all valid. Stores the
+        read-only copies and returns True; otherwise (also for every invalid input, which the
+        full checks then name) returns False and changes nothing."""
+        xyxy, scores, emb = self.xyxy, self.scores, self.embeddings
+        if not (
+            type(xyxy) is np.ndarray
+            and xyxy.dtype == np.float64
+            and xyxy.ndim == 2
+            and xyxy.shape[1] == 4
+            and type(scores) is np.ndarray
+            and scores.dtype == np.float64
+            and scores.shape == (xyxy.shape[0],)
+            and self.classes is None
+        ):
+            return False
+        if emb is not None and not (
+            type(emb) is np.ndarray
+            and emb.dtype in _EMBEDDING_DTYPES
+            and emb.ndim == 2
+            and emb.shape[0] == xyxy.shape[0]
+        ):
+            return False
+        check = compiled_validation().all_valid
+        if not check(xyxy, scores, _NO_EMBEDDINGS if emb is None else emb, MAX_COORDINATE):
+            return False
+        for name, value in (("xyxy", xyxy), ("scores", scores), ("embeddings", emb)):
+            if value is not None:
+                value = value.copy()
+                value.flags.writeable = False
+                object.__setattr__(self, name, value)
+        return True
 
     def __len__(self) -> int:
         return int(self.xyxy.shape[0])

@@ -114,6 +114,48 @@ def test_validation_accepts_exactly_ordered_boxes(rows):
             Detections(rows)
 
 
+_F64_BOXES = np.array([[0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 3.0, 5.0]])
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("xyxy", np.nan),
+        ("xyxy", 2e8),  # beyond MAX_COORDINATE
+        ("xyxy", -1.0),  # x2 < x1
+        ("scores", np.inf),
+        ("embeddings", np.nan),
+        ("embeddings32", np.inf),
+    ],
+)
+def test_float64_arrays_get_the_same_checks_as_any_input(where, value):
+    """Float64 arrays take the one-pass compiled check; a bad value there raises exactly the
+    message that the same data as nested lists raises."""
+    xyxy, scores = _F64_BOXES.copy(), np.array([0.5, 0.9])
+    emb = np.ones((2, 3), np.float32 if where == "embeddings32" else np.float64)
+    if where == "scores":
+        scores[1] = value
+    else:
+        (xyxy if where == "xyxy" else emb)[1, 2] = value
+    with pytest.raises(ValueError) as fast:
+        Detections(xyxy, scores, embeddings=emb)
+    with pytest.raises(ValueError) as slow:
+        Detections(xyxy.tolist(), scores.tolist(), embeddings=emb.tolist())
+    assert str(fast.value) == str(slow.value).replace("list", "ndarray")
+
+
+def test_float64_arrays_are_stored_as_read_only_copies():
+    xyxy, scores = _F64_BOXES.copy(), np.array([0.5, 0.9])
+    emb = np.ones((2, 3), np.float32)
+    det = Detections(xyxy[:, :4], scores, embeddings=emb)
+    xyxy[0, 0] = scores[0] = emb[0, 0] = -7
+    np.testing.assert_array_equal(det.xyxy, _F64_BOXES)
+    assert det.scores[0] == 0.5 and det.embeddings[0, 0] == 1.0
+    assert det.embeddings.dtype == np.float32
+    for arr in (det.xyxy, det.scores, det.embeddings):
+        assert not arr.flags.writeable
+
+
 # -- Detections: immutability -----------------------------------------------------------------
 def test_arrays_are_read_only_copies():
     """Later writes to the caller's arrays do not leak in; the stored arrays reject writes."""

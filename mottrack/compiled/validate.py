@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["first_invalid_row", "first_nonpositive_box"]
+__all__ = ["all_valid", "first_invalid_row", "first_nonpositive_box"]
 
 F64 = NDArray[np.float64]
 
@@ -41,3 +41,27 @@ def first_nonpositive_box(xyxy: F64, width: bool) -> int:  # pragma: no cover - 
         if not xyxy[i, 3] > xyxy[i, 1] or (width and not xyxy[i, 2] > xyxy[i, 0]):
             return i
     return -1
+
+
+@njit(cache=True, nogil=True)
+def all_valid(
+    xyxy: F64, scores: F64, embeddings: NDArray[np.floating], max_coordinate: float
+) -> bool:  # pragma: no cover - compiled
+    """Whether :class:`~mottrack.types.Detections` accepts these arrays as they are: boxes
+    within ``max_coordinate`` with ``x2 >= x1`` and ``y2 >= y1``, finite scores (when any)
+    and finite embeddings (when any; shapes are the caller's check)."""
+    for i in range(xyxy.shape[0]):
+        x = xyxy[i]
+        for j in range(4):
+            if not abs(x[j]) <= max_coordinate:  # NaN fails too
+                return False
+        if not (x[2] >= x[0] and x[3] >= x[1]):
+            return False
+    for i in range(scores.shape[0]):
+        if not np.isfinite(scores[i]):
+            return False
+    for i in range(embeddings.shape[0]):
+        for j in range(embeddings.shape[1]):
+            if not np.isfinite(embeddings[i, j]):
+                return False
+    return True
