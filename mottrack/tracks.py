@@ -279,6 +279,15 @@ class TrackStore:
             d2 = maha[track, det]
         return track, det, d2
 
+    @property
+    def motion_args(self) -> tuple[int, int, int, F64, F64]:
+        """``(m, nvel, scale, q_law, r_law)``: what a compiled rule (:meth:`apply_rule`) passes
+        to :func:`~mottrack.compiled.table.predict_rows`,
+        :func:`~mottrack.compiled.table.correct_matches` or
+        :func:`~mottrack.compiled.gating.gated_pairs` (the motion model's sizes and noise
+        laws)."""
+        return self.motion.mdim, self.motion.nvel, self._scale, self._q_law, self._r_law
+
     def same_class(self, rows: I64, detections: Detections, det: I64) -> NDArray[np.bool_]:
         """Whether track ``rows[k]`` last matched a detection of the class of detection
         ``det[k]`` (the ``class_aware`` filter of listed pairs), shape (K,)."""

@@ -1,4 +1,12 @@
-"""FairMOT's end-of-frame rule, compiled (run by ``TrackStore.apply_rule``)."""
+"""FairMOT's per-frame rules, compiled (run by ``TrackStore.apply_rule``).
+
+Each rule is one step of ``JDETracker.update`` on the track table: the prediction of the pool,
+the fused cost of its pairs, what its matches change, the lost-list bookkeeping, and duplicate
+removal with the report. Rules receive the table, the indices of
+``mottrack.tracks.RULE_COLUMNS`` (``ids, score, det_index, cls, state, hits, hit_streak, age,
+time_since_update, order``, then the policy's own columns), the first mean column and the box
+format; the Kalman steps are the store's own kernels (``mottrack.compiled.table``).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +14,180 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from ..compiled.appearance import cosine_pairs
+from ..compiled.gating import gated_pairs
 from ..compiled.overlap import overlap_pairs
-from ..compiled.table import boxes_xyxy, emit_in_order, in_list_order
+from ..compiled.table import (
+    begin_frame,
+    boxes_xyxy,
+    correct_matches,
+    emit_in_order,
+    in_list_order,
+    ordered_groups,
+    predict_rows,
+)
 
-__all__ = ["drop_duplicates_and_report", "expire_lost"]
-
-#: TrackState values (``mottrack.tracks.TrackState``).
-_CONFIRMED, _LOST, _DELETED = 2.0, 3.0, 4.0
+__all__ = [
+    "drop_duplicates_and_report",
+    "expire_lost",
+    "pool_costs",
+    "pool_matched",
+    "predict_pool",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+
+#: TrackState values (``mottrack.tracks.TrackState``).
+_TENTATIVE, _CONFIRMED, _LOST, _DELETED = 1.0, 2.0, 3.0, 4.0
+#: Index of the height velocity in the ``xyah`` Kalman state (zeroed for lost tracks).
+HEIGHT_VELOCITY = 7
+_POOL_STATES = np.array([_CONFIRMED, _LOST])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def predict_pool(
+    data: F64, cols: I64, mean0: int, fmt: int, m: int, nvel: int, scale: int, q_law: F64
+) -> tuple[int, F64, I64, int]:  # pragma: no cover - compiled
+    """The frame's start and JDE's prediction of the pool.
+
+    Records the lists as the frame starts (each row's ``state``), begins the frame
+    (:func:`~mottrack.compiled.table.begin_frame`), and Kalman-predicts the pool: the
+    activated tracked tracks then the lost tracks, each in list order, the lost ones with
+    their height velocity zeroed first (``mean_state[7] = 0``).
+
+    Returns
+    -------
+    deleted : int
+        0.
+    state : ndarray, shape (N,)
+        ``state`` of every row before the frame.
+    pool : ndarray of int
+        The pool's rows.
+    n_tracked : int
+        How many of them are tracked (the rest are lost).
+    """
+    state = data[:, cols[4]].copy()
+    begin_frame(data, cols[2], cols[6], cols[8])
+    pool, bounds = ordered_groups(data, state, _POOL_STATES, cols[9])
+    for k in range(bounds[1], pool.shape[0]):
+        data[pool[k], mean0 + HEIGHT_VELOCITY] = 0.0
+    predict_rows(data, pool, mean0, m, nvel, scale, q_law, -1, -1, cols[7])
+    return 0, state, pool, bounds[1]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def pool_costs(
+    data: F64,
+    cols: I64,
+    mean0: int,
+    fmt: int,
+    pool: I64,
+    z: F64,
+    n: int,
+    scale: int,
+    r_law: F64,
+    gate: float,
+    smoothed: F64,
+    feats: F64,
+    motion_weight: float,
+    class_aware: bool,
+    classes: I64,
+) -> tuple[int, bool, I64, I64, F64]:  # pragma: no cover - compiled
+    """The pool's cost at the pairs inside the Mahalanobis gate: JDE's ``fuse_motion``.
+
+    ``(1 - motion_weight) cosine + motion_weight d^2`` (``n``: the state size), with the
+    cosine distance of the track's smoothed embedding (``smoothed`` rows) to the
+    detection's (``feats``) as SciPy's ``cdist`` computes it and ``d^2`` the squared
+    Mahalanobis distance of :func:`~mottrack.compiled.gating.gated_pairs`; pairs outside the
+    gate (``d^2 > gate``) and, with ``class_aware``, pairs of different classes are left out
+    (``inf`` in JDE).
+
+    Returns
+    -------
+    deleted : int
+        0.
+    ok : bool
+        False when some innovation covariance is not positive definite (then nothing else
+        is computed and the caller gates with the dense form).
+    track, det : ndarray of int, shape (K,)
+        Index into ``pool`` and detection row of each pair.
+    cost : ndarray, shape (K,)
+    """
+    ok, track, det, d2 = gated_pairs(data, pool, mean0, n, scale, r_law, z, gate)
+    if not ok:
+        return 0, False, track, det, d2
+    if class_aware:
+        same = np.empty(track.shape[0], np.bool_)
+        for k in range(track.shape[0]):
+            same[k] = classes.shape[0] > 0 and data[pool[track[k]], cols[3]] == classes[det[k]]
+        track, det, d2 = track[same], det[same], d2[same]
+    cos = cosine_pairs(smoothed, pool, track, det, feats)
+    lam = 1.0 - motion_weight
+    cost = np.empty(track.shape[0])
+    for k in range(track.shape[0]):
+        cost[k] = lam * cos[k] + (1.0 - lam) * d2[k]
+    return 0, True, track, det, cost
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def pool_matched(
+    data: F64,
+    cols: I64,
+    mean0: int,
+    fmt: int,
+    state: F64,
+    pool: I64,
+    pairs: I64,
+    det_rows: I64,
+    z: F64,
+    m: int,
+    nvel: int,
+    scale: int,
+    r_law: F64,
+    scores: F64,
+    classes: I64,
+) -> tuple[int, I64, I64, I64, I64, I64]:  # pragma: no cover - compiled
+    """What the pool's matches change, and what the next stages get.
+
+    Matched tracks (``pool[pairs]``, detection ``det_rows``) are Kalman-corrected and take
+    the detection's row, class and (tracked tracks only: a re-activated lost track keeps its
+    score, as in JDE) score; matched lost tracks are re-activated (CONFIRMED). ``state`` is
+    each row's state as the frame started.
+
+    Returns
+    -------
+    deleted : int
+        0.
+    rows : ndarray of int
+        The matched tracks.
+    refind : ndarray of int
+        The re-activated ones among them.
+    tracked : ndarray of int
+        Unmatched pool tracks that were tracked (stage 2's tracks), pool order.
+    unconfirmed : ndarray of int
+        Tracks not activated yet (stage 3's tracks), list order.
+    remaining : ndarray of int
+        Unmatched detections, increasing.
+    """
+    rows = pool[pairs]
+    take = np.empty(rows.shape[0], np.bool_)
+    for k in range(rows.shape[0]):
+        take[k] = state[rows[k]] != _LOST
+    match_cols = np.array([cols[5], cols[6], cols[8], cols[2], cols[1], cols[3]])
+    correct_matches(
+        data, rows, z, det_rows, scale, r_law, mean0, m, nvel, scores, take, classes, match_cols
+    )
+    refind = rows[~take]
+    for r in refind:
+        data[r, cols[4]] = _CONFIRMED
+    left = np.ones(pool.shape[0], np.bool_)
+    left[pairs] = False
+    tracked = pool[left & (state[pool] == _CONFIRMED)]
+    unconfirmed = in_list_order(data, np.flatnonzero(state == _TENTATIVE), cols[9])
+    unmatched = np.ones(z.shape[0], np.bool_)
+    unmatched[det_rows] = False
+    return 0, rows, refind, tracked, unconfirmed, np.flatnonzero(unmatched)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -24,7 +24,13 @@ from ..tracker import Tracker, check_positive_size
 from ..tracks import TrackState, TrackStore
 from ..types import Detections, Tracks
 from .config import FairMOTConfig
-from .kernels import drop_duplicates_and_report, expire_lost
+from .kernels import (
+    drop_duplicates_and_report,
+    expire_lost,
+    pool_costs,
+    pool_matched,
+    predict_pool,
+)
 
 __all__ = ["FairMOTTracker"]
 
@@ -33,8 +39,7 @@ F64 = NDArray[np.float64]
 _TENTATIVE, _CONFIRMED, _LOST = (
     float(s) for s in (TrackState.TENTATIVE, TrackState.CONFIRMED, TrackState.LOST)
 )
-#: Index of the height velocity in the ``xyah`` Kalman state (zeroed for lost tracks).
-HEIGHT_VELOCITY = 7
+_NO_CLASSES = np.zeros(0, np.int64)
 
 
 @register_tracker("fairmot")
@@ -102,33 +107,31 @@ class FairMOTTracker(Tracker):
     def _step(self, detections: Detections, frame: NDArray[np.uint8] | None) -> Tracks:
         cfg, tracks = self.config, self._store
         feats = self._features(detections)
-        state = tracks.state.copy()  # the lists as the frame starts
-        tracks.begin_frame()
+        m, nvel, scale, q_law, _ = tracks.motion_args
 
-        # 1. The pool (activated tracked, then lost tracks) by fused appearance + motion;
-        #    matched lost tracks are re-activated with their ID.
-        pool, bounds = tracks.ordered_groups(state, _CONFIRMED, _LOST)
-        tracks.set_velocity(pool[bounds[1] :], HEIGHT_VELOCITY, 0.0)
-        tracks.predict(pool)
+        # 1. The pool (activated tracked, then lost tracks; the lost ones without height
+        #    velocity) is predicted and matched by fused appearance + motion; matched lost
+        #    tracks are re-activated with their ID.
+        state, pool, _ = tracks.apply_rule(predict_pool, m, nvel, scale, q_law)
         self._compensate(frame)  # camera motion (config.cmc) of every row, off by default
-        refind, left, remaining = self._match_pool(pool, state, detections, feats)
+        refind, tracked, unconfirmed, remaining = self._match_pool(pool, state, detections, feats)
 
         # 2. Tracked pool tracks left over vs remaining detections, by IoU; the rest are lost.
-        tracked = left[state[left] == _CONFIRMED]
         _, missed, remaining = self._iou_stage(
             tracked, remaining, detections, feats, cfg.iou_thresh
         )
-        tracks.assign("state", missed, _LOST)
-        tracks.requeue(missed)
+        if missed.size:
+            tracks.assign("state", missed, _LOST)
+            tracks.requeue(missed)
 
         # 3. Unconfirmed tracks (not predicted) vs remaining detections, by IoU; an unmatched
         #    one is removed, a matched one activated.
-        unconfirmed = tracks.ordered(state == _TENTATIVE)
         limit = cfg.unconfirmed_iou_thresh
         matched, missed, remaining = self._iou_stage(
             unconfirmed, remaining, detections, feats, limit
         )
-        tracks.assign("state", matched, _CONFIRMED)
+        if matched.size:
+            tracks.assign("state", matched, _CONFIRMED)
         tracks.mark_deleted(missed)
 
         # 4. Lost tracks: FairMOT subtracts its list of removed tracks from the lost list
@@ -140,10 +143,14 @@ class FairMOTTracker(Tracker):
         # 5. New tracks (listed before this frame's refound tracks, as FairMOT appends them),
         #    activated at once only in the first frame; then duplicates.
         new = remaining[detections.scores[remaining] >= cfg.det_thresh]
-        first = _CONFIRMED if self.frame_count == 1 else _TENTATIVE
-        start = self.frame_count
-        tracks.spawn(detections, new, state=first, hits=1, start_frame=start, appearance=feats[new])
-        tracks.requeue(refind)
+        if new.size:
+            first = _CONFIRMED if self.frame_count == 1 else _TENTATIVE
+            start = self.frame_count
+            tracks.spawn(
+                detections, new, state=first, hits=1, start_frame=start, appearance=feats[new]
+            )
+        if refind.size:
+            tracks.requeue(refind)
         tracks.purge()
         classes = detections.classes is not None
         ids, xyxy, scores, det_index, cls = tracks.apply_rule(
@@ -165,54 +172,75 @@ class FairMOTTracker(Tracker):
 
     def _match_pool(
         self, pool: I64, state: F64, detections: Detections, feats: F64
-    ) -> tuple[I64, I64, I64]:
+    ) -> tuple[I64, I64, I64, I64]:
         """First association: ``lapjv`` on the fused cost, limit ``embedding_thresh``.
-
-        Returns
-        -------
-        refind : ndarray of int
-            Lost tracks matched (re-activated; they keep their score, as in the original).
-        left, remaining : ndarray of int
-            Unmatched pool rows and detections.
-        """
-        tracks = self._store
-        pairs, cols, matched = self._assign_pool(pool, detections, feats)
-        rows = pool[pairs]
-        lost = state[rows] == _LOST
-        tracks.correct(rows, detections, cols, score=~lost, appearance=feats[cols])
-        refind = rows[lost]
-        tracks.assign("state", refind, _CONFIRMED)
-        left = np.ones(pool.size, dtype=bool)
-        left[pairs] = False
-        return refind, pool[left], np.flatnonzero(~matched)
-
-    def _assign_pool(
-        self, pool: I64, detections: Detections, feats: F64
-    ) -> tuple[I64, I64, NDArray[np.bool_]]:
-        """The pool's assignment: matched ``(index into pool, detection)`` pairs (increasing
-        pool index) and which detections are matched.
 
         The fused cost ``0.98 cosine + 0.02 Mahalanobis`` is computed only for the pairs inside
         the Mahalanobis gate (``inf`` elsewhere, as in JDE), and assigned by JDE's
         ``lapjv(cost_limit=embedding_thresh)``: on the dense matrix for small problems, as a
         sparse maximum-weight matching in crowds
         (:func:`~mottrack.association.sparse.limit_assignment`).
+
+        Returns
+        -------
+        refind : ndarray of int
+            Lost tracks matched (re-activated; they keep their score, as in the original).
+        tracked, unconfirmed, remaining : ndarray of int
+            The tracks and detections of the next two stages (see
+            :func:`~mottrack.fairmot.kernels.pool_matched`).
         """
-        cfg, n_det = self.config, len(detections)
-        matched = np.zeros(n_det, dtype=bool)
-        if pool.size == 0 or n_det == 0:
-            return pool[:0], pool[:0], matched
+        cfg, tracks = self.config, self._store
+        m, nvel, scale, _, r_law = tracks.motion_args
+        z = tracks.measurements(detections)
+        classes = _NO_CLASSES if detections.classes is None else detections.classes
+        ok, track, det, cost = tracks.apply_rule(
+            pool_costs,
+            pool,
+            z,
+            m + nvel,
+            scale,
+            r_law,
+            cfg.gating_threshold,
+            self.appearance.features,
+            feats,
+            cfg.motion_weight,
+            cfg.class_aware,
+            classes,
+        )
+        if not ok:  # an innovation covariance that is not positive definite: the dense gate
+            track, det, cost = self._fused_cost_dense(pool, detections, feats)
+        shape = (pool.size, len(detections))
+        pairs, cols = limit_assignment(track, det, cost, shape, cfg.embedding_thresh)
+        rows, refind, tracked, unconfirmed, remaining = tracks.apply_rule(
+            pool_matched,
+            state,
+            pool,
+            pairs,
+            cols,
+            z,
+            m,
+            nvel,
+            scale,
+            r_law,
+            detections.scores,
+            classes,
+        )
+        self.appearance.correct(rows, feats[cols])
+        return refind, tracked, unconfirmed, remaining
+
+    def _fused_cost_dense(
+        self, pool: I64, detections: Detections, feats: F64
+    ) -> tuple[I64, I64, F64]:
+        """The pool's fused cost at the gated pairs, gated with the dense Mahalanobis form
+        (:meth:`~mottrack.tracks.TrackStore.gate`'s fallback)."""
+        cfg = self.config
         track, det, maha = self._store.gate(pool, detections, cfg.gating_threshold)
         if cfg.class_aware:
             same = self._store.same_class(pool[track], detections, det)
             track, det, maha = track[same], det[same], maha[same]
         cos = self.appearance.pair_distance(pool, track, det, feats)
         lam = 1 - cfg.motion_weight
-        cost = lam * cos + (1 - lam) * maha
-        shape = (pool.size, n_det)
-        pairs, cols = limit_assignment(track, det, cost, shape, cfg.embedding_thresh)
-        matched[cols] = True
-        return pairs, cols, matched
+        return track, det, lam * cos + (1 - lam) * maha
 
     def _iou_stage(
         self, rows: I64, cols: I64, detections: Detections, feats: F64, limit: float
