@@ -124,10 +124,15 @@ class SmoothedEmbeddings(EmbeddingTable):
         if not ok:  # a degenerate blend: NumPy's path rescales it or names it
             smooth = self.momentum * self.features[rows] + (1.0 - self.momentum) * values
             smooth = unit_rows(smooth, np.float64, "smoothed embedding")
-        if self._shared:  # the snapshot's array is never written: copy once per snapshot
+        self.writable()[rows] = smooth  # a snapshot's array is never written
+
+    def writable(self) -> F64:
+        """:attr:`features` to be changed in place (a compiled step's :meth:`correct`): copied
+        first when a snapshot shares it."""
+        if self._shared:
             self.features = self.features.copy()
             self._shared = False
-        self.features[rows] = smooth
+        return self.features
 
     def keep(self, mask: NDArray[np.bool_]) -> None:
         """Keep the rows where ``mask`` is true."""

@@ -528,10 +528,10 @@ class TrackStore:
             if cols is None:
                 extra = [self._keys[c] for c in columns]
                 cols = self._rule_cols_with[columns] = np.array([*self._rule_cols, *extra])
-        deleted, *rest = rule(self._data, cols, self._mean0, self._format, *args)
-        if deleted:
+        result = rule(self._data, cols, self._mean0, self._format, *args)
+        if result[0]:
             self._deleted = True
-        return tuple(rest)
+        return result[1:]
 
     def mark_deleted(self, rows: Rows) -> None:
         """Set ``rows`` DELETED; :meth:`purge` removes them."""

@@ -252,3 +252,19 @@ def test_an_iou_limit_above_one_lets_disjoint_boxes_match() -> None:
         tracker.update(det(100.0, [1.0, 0.0]))
         out = tracker.update(det(600.0, [0.0, 1.0]))  # far away, another appearance
         assert (out.ids.tolist() == first.tolist()) is continued, limit
+
+
+def test_a_blend_without_direction_fails_the_update_and_changes_nothing() -> None:
+    """With momentum 0.5, a detection whose embedding is the track's negated blends to zero:
+    the compiled smoothing writes nothing and the update fails, naming it, as a whole."""
+    tracker = FairMOTTracker(feature_momentum=0.5, embedding_thresh=3.0)
+    emb = np.zeros((1, 4))
+    emb[0, 0] = 1.0
+    box = np.array([[10.0, 10.0, 50.0, 110.0]])
+    tracker.update(Detections(box, np.ones(1), embeddings=emb))
+    before = tracker.tracks.data.copy(), tracker.appearance.features.copy()
+    with pytest.raises(ValueError, match="smoothed embedding: row 0 is all zeros"):
+        tracker.update(Detections(box, np.ones(1), embeddings=-emb))
+    assert tracker.frame_count == 1
+    np.testing.assert_array_equal(tracker.tracks.data, before[0])
+    np.testing.assert_array_equal(tracker.appearance.features, before[1])

@@ -159,13 +159,9 @@ def test_a_failed_update_changes_nothing(
     the run with the failed frame equals the run without it, frame for frame."""
     good = outputs(create_tracker(name, **params), frames)
     tracker, reference = create_tracker(name, **params), create_tracker(name, **params)
-    owner: type = type(tracker.tracks)
+    owner = type(tracker.tracks)
     if step == "report":
         step = report_step(name)
-    elif step == "correct" and name == "fairmot":
-        # FairMOT corrects the pool's matches inside a compiled rule, then their smoothed
-        # embeddings: fail there, after the table has changed.
-        owner = type(tracker.appearance)
     original = getattr(owner, step)
     k = first_frame_calling(owner, step, create_tracker(name, **params), frames, 20, monkeypatch)
     out = outputs(tracker, frames[:k])

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from ..compiled.appearance import cosine_pairs
 from ..compiled.gating import gated_pairs
+from ..compiled.norms import smoothed_unit_rows
 from ..compiled.overlap import overlap_pairs
 from ..compiled.table import (
     begin_frame,
@@ -147,18 +148,26 @@ def pool_matched(
     r_law: F64,
     scores: F64,
     classes: I64,
-) -> tuple[int, I64, I64, I64, I64, I64]:  # pragma: no cover - compiled
+    smoothed: F64,
+    feats: F64,
+    momentum: float,
+) -> tuple[int, bool, I64, I64, I64, I64, I64]:  # pragma: no cover - compiled
     """What the pool's matches change, and what the next stages get.
 
     Matched tracks (``pool[pairs]``, detection ``det_rows``) are Kalman-corrected and take
     the detection's row, class and (tracked tracks only: a re-activated lost track keeps its
     score, as in JDE) score; matched lost tracks are re-activated (CONFIRMED). ``state`` is
-    each row's state as the frame started.
+    each row's state as the frame started. Their smoothed embeddings (``smoothed``, written
+    in place) move towards the detections' (``feats``) with ``momentum``
+    (:meth:`~mottrack.side_tables.SmoothedEmbeddings.correct`'s floats), unless a blend has
+    no direction: then none is written and ``smoothed_ok`` is false.
 
     Returns
     -------
     deleted : int
         0.
+    smoothed_ok : bool
+        The embeddings were updated (else the caller updates them).
     rows : ndarray of int
         The matched tracks.
     refind : ndarray of int
@@ -178,6 +187,10 @@ def pool_matched(
     correct_matches(
         data, rows, z, det_rows, scale, r_law, mean0, m, nvel, scores, take, classes, match_cols
     )
+    ok, smooth = smoothed_unit_rows(smoothed, rows, feats[det_rows], momentum, 1.0 - momentum)
+    if ok:
+        for k in range(rows.shape[0]):
+            smoothed[rows[k]] = smooth[k]
     refind = rows[~take]
     for r in refind:
         data[r, cols[4]] = _CONFIRMED
@@ -187,19 +200,19 @@ def pool_matched(
     unconfirmed = in_list_order(data, np.flatnonzero(state == _TENTATIVE), cols[9])
     unmatched = np.ones(z.shape[0], np.bool_)
     unmatched[det_rows] = False
-    return 0, rows, refind, tracked, unconfirmed, np.flatnonzero(unmatched)
+    return 0, ok, rows, refind, tracked, unconfirmed, np.flatnonzero(unmatched)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def expire_lost(
-    data: F64, cols: I64, mean0: int, fmt: int, was_lost: NDArray[np.bool_], max_time_lost: int
+    data: F64, cols: I64, mean0: int, fmt: int, start_state: F64, max_time_lost: int
 ) -> tuple[int]:  # pragma: no cover - compiled
     """JDE's lost-list bookkeeping (``cols``: ``RULE_COLUMNS`` then ``removed``).
 
     A lost track that was ever removed is dropped (DELETED); a track lost since before this
-    frame (``was_lost``) and missed for more than ``max_time_lost`` frames is marked removed
-    (it stays in the lost list one more frame, as the original's list operations keep it).
-    Returns the number of rows marked DELETED.
+    frame (``start_state``: each row's state as the frame started) and missed for more than
+    ``max_time_lost`` frames is marked removed (it stays in the lost list one more frame, as
+    the original's list operations keep it). Returns the number of rows marked DELETED.
     """
     state, since, removed = cols[4], cols[8], cols[10]
     deleted = 0
@@ -207,7 +220,7 @@ def expire_lost(
         x = data[r]
         if x[state] != _LOST:
             continue
-        expired = was_lost[r] and x[since] > max_time_lost
+        expired = start_state[r] == _LOST and x[since] > max_time_lost
         if x[removed] > 0:
             x[state] = _DELETED
             deleted += 1

@@ -138,7 +138,7 @@ class FairMOTTracker(Tracker):
         #    before adding this frame's expired ones to it, so an expired track stays in the
         #    lost list (and the next frame's pool) one more frame; a track that was ever
         #    removed leaves the lost list as soon as it is lost again.
-        tracks.apply_rule(expire_lost, state == _LOST, cfg.max_time_lost, columns=("removed",))
+        tracks.apply_rule(expire_lost, state, cfg.max_time_lost, columns=("removed",))
 
         # 5. New tracks (listed before this frame's refound tracks, as FairMOT appends them),
         #    activated at once only in the first frame; then duplicates.
@@ -211,7 +211,7 @@ class FairMOTTracker(Tracker):
             track, det, cost = self._fused_cost_dense(pool, detections, feats)
         shape = (pool.size, len(detections))
         pairs, cols = limit_assignment(track, det, cost, shape, cfg.embedding_thresh)
-        rows, refind, tracked, unconfirmed, remaining = tracks.apply_rule(
+        smoothed, rows, refind, tracked, unconfirmed, remaining = tracks.apply_rule(
             pool_matched,
             state,
             pool,
@@ -224,8 +224,12 @@ class FairMOTTracker(Tracker):
             r_law,
             detections.scores,
             classes,
+            self.appearance.writable(),
+            feats,
+            self.appearance.momentum,
         )
-        self.appearance.correct(rows, feats[cols])
+        if not smoothed:  # a blend without direction: the table's NumPy path names or fixes it
+            self.appearance.correct(rows, feats[cols])
         return refind, tracked, unconfirmed, remaining
 
     def _fused_cost_dense(
