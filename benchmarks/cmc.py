@@ -1,8 +1,9 @@
 """Camera motion compensation on a panning-camera scene: TrackEval with and without ``cmc``.
 
 The scene is :func:`mottrack.datasets.panning.panning_scene` (a jerky pan over a textured
-world; ground truth and detections move with the camera). SORT (detections only) and DeepSORT
-(the histogram embedder on the rendered frames) run with ``cmc=None`` and each estimator; the
+world; ground truth and detections move with the camera). SORT (detections only), DeepSORT and
+FairMOT's association (both with the histogram embedder on the rendered frames: the scene has
+no FairMOT network output) run with ``cmc=None`` and each estimator; the
 table gives TrackEval's HOTA, MOTA, IDF1 and ID switches, and each estimator's error against
 the true camera translation (mean and largest over frames, pixels).
 
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 from _common import environment, print_table, write_json
 
-from mottrack import Pipeline, create_tracker
+from mottrack import Pipeline, create_tracker, get_tracker_class
 from mottrack.datasets.panning import PanningSequence, panning_scene
 from mottrack.deepsort.histogram import HistogramEmbedder
 from mottrack.eval import evaluate
@@ -47,7 +48,7 @@ def run(
     seq: PanningSequence, images: list[Any], tracker: str, cmc: str | None, out: Path
 ) -> tuple[Path, float]:
     """Track ``seq`` and write the results; returns the file and the seconds taken."""
-    embedder = HistogramEmbedder() if tracker == "deepsort" else None
+    embedder = HistogramEmbedder() if get_tracker_class(tracker).requires_embeddings else None
     pipeline = Pipeline(create_tracker(tracker, cmc=cmc), embedder=embedder)
     frames = ((f, dets, images[f - 1]) for f, dets in seq.frames())
     start = time.perf_counter()
@@ -62,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--trackers", nargs="+", default=["sort", "deepsort"])
+    parser.add_argument("--trackers", nargs="+", default=["sort", "deepsort", "fairmot"])
     parser.add_argument("--json", default="results/cmc.json")
     args = parser.parse_args()
 
