@@ -268,3 +268,35 @@ def test_a_blend_without_direction_fails_the_update_and_changes_nothing() -> Non
     assert tracker.frame_count == 1
     np.testing.assert_array_equal(tracker.tracks.data, before[0])
     np.testing.assert_array_equal(tracker.appearance.features, before[1])
+
+
+def test_the_dense_gate_fallback_associates_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the compiled pool cost reports a covariance it cannot gate (``ok`` false), the
+    tracker gates densely through the store and fuses the cost itself: same tracks, IDs,
+    boxes and scores as the compiled path, frame for frame."""
+    from mottrack.datasets import generate
+    from mottrack.fairmot import kernels
+    from mottrack.fairmot import tracker as fairmot_tracker
+
+    seq = generate(num_frames=150, num_objects=15, seed=4, occlusion_iou=0.3)
+    feats = seq.feature_vectors(dim=16, noise=0.8)
+    frames = [d for _, d in seq.frames(feats)]
+    tracker = FairMOTTracker()
+    compiled = [tracker.update(d) for d in frames]
+    assert sum(len(t) for t in compiled) > 1000
+
+    calls = {"n": 0}
+
+    def refuse(data, cols, mean0, fmt, pool, *args):
+        calls["n"] += 1
+        _, _, track, det, cost = kernels.pool_costs(data, cols, mean0, fmt, pool, *args)
+        return 0, False, track[:0], det[:0], cost[:0]
+
+    monkeypatch.setattr(fairmot_tracker, "pool_costs", refuse)
+    tracker = FairMOTTracker()
+    dense = [tracker.update(d) for d in frames]
+    assert calls["n"] == len(frames)
+    for a, b in zip(compiled, dense):
+        np.testing.assert_array_equal(a.ids, b.ids)
+        np.testing.assert_array_equal(a.xyxy, b.xyxy)
+        np.testing.assert_array_equal(a.scores, b.scores)

@@ -193,22 +193,7 @@ class FairMOTTracker(Tracker):
         m, nvel, scale, _, r_law = tracks.motion_args
         z = tracks.measurements(detections)
         classes = _NO_CLASSES if detections.classes is None else detections.classes
-        ok, track, det, cost = tracks.apply_rule(
-            pool_costs,
-            pool,
-            z,
-            m + nvel,
-            scale,
-            r_law,
-            cfg.gating_threshold,
-            self.appearance.features,
-            feats,
-            cfg.motion_weight,
-            cfg.class_aware,
-            classes,
-        )
-        if not ok:  # an innovation covariance that is not positive definite: the dense gate
-            track, det, cost = self._fused_cost_dense(pool, detections, feats)
+        track, det, cost = self._fused_cost(pool, detections, feats, classes)
         shape = (pool.size, len(detections))
         pairs, cols = limit_assignment(track, det, cost, shape, cfg.embedding_thresh)
         smoothed, rows, refind, tracked, unconfirmed, remaining = tracks.apply_rule(
@@ -232,13 +217,31 @@ class FairMOTTracker(Tracker):
             self.appearance.correct(rows, feats[cols])
         return refind, tracked, unconfirmed, remaining
 
-    def _fused_cost_dense(
-        self, pool: I64, detections: Detections, feats: F64
+    def _fused_cost(
+        self, pool: I64, detections: Detections, feats: F64, classes: I64
     ) -> tuple[I64, I64, F64]:
-        """The pool's fused cost at the gated pairs, gated with the dense Mahalanobis form
-        (:meth:`~mottrack.tracks.TrackStore.gate`'s fallback)."""
-        cfg = self.config
-        track, det, maha = self._store.gate(pool, detections, cfg.gating_threshold)
+        """The pool's fused cost at the gated pairs: ``(track, det, cost)``, ``track``
+        indexing ``pool`` (:func:`~mottrack.fairmot.kernels.pool_costs`)."""
+        cfg, tracks = self.config, self._store
+        m, nvel, scale, _, r_law = tracks.motion_args
+        ok, track, det, cost = tracks.apply_rule(
+            pool_costs,
+            pool,
+            tracks.measurements(detections),
+            m + nvel,
+            scale,
+            r_law,
+            cfg.gating_threshold,
+            self.appearance.features,
+            feats,
+            cfg.motion_weight,
+            cfg.class_aware,
+            classes,
+        )
+        if ok:
+            return track, det, cost
+        # An innovation covariance that is not positive definite: the store's dense gate.
+        track, det, maha = tracks.gate(pool, detections, cfg.gating_threshold)
         if cfg.class_aware:
             same = self._store.same_class(pool[track], detections, det)
             track, det, maha = track[same], det[same], maha[same]
