@@ -300,3 +300,85 @@ def test_the_dense_gate_fallback_associates_the_same(monkeypatch: pytest.MonkeyP
         np.testing.assert_array_equal(a.ids, b.ids)
         np.testing.assert_array_equal(a.xyxy, b.xyxy)
         np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def test_the_compiled_pool_prediction_equals_the_store_steps() -> None:
+    """``predict_pool`` is the store's Python steps in one call: begin the frame, take the
+    tracked then the lost list, zero the lost tracks' height velocity, predict the pool.
+    Both forms, on copies of a live table, give the same table bit for bit."""
+    from mottrack.datasets import generate
+    from mottrack.fairmot.kernels import HEIGHT_VELOCITY, predict_pool
+    from mottrack.tracks import TrackState
+
+    seq = generate(num_frames=60, num_objects=15, seed=5, occlusion_iou=0.3)
+    frames = [d for _, d in seq.frames(seq.feature_vectors(dim=16, noise=0.8))]
+    tracker = FairMOTTracker()
+    for d in frames:
+        tracker.update(d)
+    store = tracker.tracks
+    states = store.state.copy()
+    assert {TrackState.CONFIRMED, TrackState.LOST} <= set(states)  # both lists are there
+
+    token = store.snapshot()
+    m, nvel, scale, q_law, _ = store.motion_args
+    state, pool, n_tracked = store.apply_rule(predict_pool, m, nvel, scale, q_law)
+    compiled = store.data.copy()
+    store.restore(token)
+
+    store.begin_frame()
+    rows, bounds = store.ordered_groups(states, TrackState.CONFIRMED, TrackState.LOST)
+    store.set_velocity(rows[bounds[1] :], HEIGHT_VELOCITY, 0.0)
+    store.predict(rows)
+    np.testing.assert_array_equal(state, states)
+    np.testing.assert_array_equal(pool, rows)
+    assert n_tracked == bounds[1]
+    np.testing.assert_array_equal(compiled, store.data)
+
+
+def test_the_compiled_pool_outcome_equals_the_store_steps() -> None:
+    """``pool_matched`` is ``TrackStore.correct`` (re-activated tracks keep their score), the
+    re-activation, the smoothed-embedding update and the next stages' inputs, in one call."""
+    from mottrack.association.sparse import limit_assignment
+    from mottrack.datasets import generate
+    from mottrack.fairmot.kernels import pool_matched, predict_pool
+    from mottrack.tracks import TrackState
+
+    seq = generate(num_frames=80, num_objects=15, seed=6, occlusion_iou=0.3)
+    frames = [d for _, d in seq.frames(seq.feature_vectors(dim=16, noise=0.8))]
+    tracker = FairMOTTracker()
+    refound = 0
+    store, cfg, table = tracker.tracks, tracker.config, tracker.appearance
+    no_classes = np.zeros(0, np.int64)
+    for det in frames:
+        start = store.snapshot()
+        feats = tracker._features(det)
+        m, nvel, scale, q_law, r_law = store.motion_args
+        state, pool, _ = store.apply_rule(predict_pool, m, nvel, scale, q_law)
+        track, det_i, cost = tracker._fused_cost(pool, det, feats, no_classes)
+        shape = (pool.size, len(det))
+        pairs, cols = limit_assignment(track, det_i, cost, shape, cfg.embedding_thresh)
+        z, momentum = store.measurements(det), table.momentum
+        predicted = store.snapshot()
+        ok, rows, refind, tracked, unconfirmed, remaining = store.apply_rule(
+            pool_matched, state, pool, pairs, cols, z, m, nvel, scale, r_law, det.scores,
+            no_classes, table.writable(), feats, momentum,
+        )  # fmt: skip
+        compiled = store.data.copy(), table.features.copy()
+        store.restore(predicted)
+
+        lost = state[pool[pairs]] == TrackState.LOST
+        store.correct(pool[pairs], det, cols, score=~lost, appearance=feats[cols])
+        store.assign("state", pool[pairs][lost], TrackState.CONFIRMED)
+        assert ok
+        np.testing.assert_array_equal(compiled[0], store.data)
+        np.testing.assert_array_equal(compiled[1], table.features)
+        np.testing.assert_array_equal(rows, pool[pairs])
+        np.testing.assert_array_equal(refind, pool[pairs][lost])
+        left = np.setdiff1d(np.arange(pool.size), pairs)
+        np.testing.assert_array_equal(tracked, pool[left][state[pool[left]] == 2])
+        np.testing.assert_array_equal(unconfirmed, store.ordered(state == TrackState.TENTATIVE))
+        np.testing.assert_array_equal(remaining, np.setdiff1d(np.arange(len(det)), cols))
+        refound += refind.size
+        store.restore(start)  # then the frame as the tracker runs it
+        tracker.update(det)
+    assert refound > 0  # re-activations were exercised
