@@ -382,7 +382,11 @@ class TrackStore:
         side = self._side_values(side)
         motion = self.motion
         if isinstance(score, np.ndarray):
-            take = score
+            take = np.asarray(score, np.bool_)
+            if take.shape != (rows.size,):
+                raise ValueError(
+                    f"score: expected one bool per match, shape ({rows.size},), got {score.shape}"
+                )
         else:
             take = _EVERY if score else np.zeros(rows.size, np.bool_)
         classes = detections.classes

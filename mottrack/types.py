@@ -7,6 +7,7 @@ mutate what a tracker returned.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,14 @@ def compiled_validation() -> Any:
 
         _VALIDATE = validate
     return _VALIDATE
+
+
+def _loaded_validation() -> Any:
+    """:mod:`mottrack.compiled.validate` once numba is loaded (every tracker loads it), else
+    ``None``: building :class:`Detections` alone never imports numba."""
+    if _VALIDATE is None and "numba" not in sys.modules:
+        return None
+    return compiled_validation()
 
 
 def _frozen(name: str, value: ArrayLike, dtype: Any, ndim: int, owner: str) -> NDArray[Any]:
@@ -185,7 +194,8 @@ class Detections:
         """The common case in one compiled pass: float64 ``(N, 4)`` boxes and ``(N,)`` scores,
         no classes, float32/float64 ``(N, D)`` embeddings or none, all valid. Stores the
         read-only copies and returns True; otherwise (also for every invalid input, which the
-        full checks then name) returns False and changes nothing."""
+        full checks then name, and before numba is loaded) returns False and changes
+        nothing."""
         xyxy, scores, emb = self.xyxy, self.scores, self.embeddings
         if not (
             type(xyxy) is np.ndarray
@@ -205,8 +215,10 @@ class Detections:
             and emb.shape[0] == xyxy.shape[0]
         ):
             return False
-        check = compiled_validation().all_valid
-        if not check(xyxy, scores, _NO_EMBEDDINGS if emb is None else emb, MAX_COORDINATE):
+        validate = _loaded_validation()
+        if validate is None or not validate.all_valid(
+            xyxy, scores, _NO_EMBEDDINGS if emb is None else emb, MAX_COORDINATE
+        ):
             return False
         for name, value in (("xyxy", xyxy), ("scores", scores), ("embeddings", emb)):
             if value is not None:

@@ -109,6 +109,22 @@ def test_correct_is_the_kalman_update_and_takes_the_detection() -> None:
     assert store.score[1] == first.scores[1] and store.det_index[1] == 0
 
 
+def test_correct_takes_scores_per_match_and_checks_the_mask() -> None:
+    """``score`` as a mask: the detection's score where true, the track's own elsewhere (a
+    mask of the wrong length is refused before anything changes)."""
+    store = xyah_store()
+    first, second = dets(3, seed=1), dets(3, seed=2)
+    store.spawn(first, np.arange(3))
+    before = store.data.copy()
+    for bad in (np.ones(3, bool), np.ones(0, bool)):
+        with pytest.raises(ValueError, match=r"score: expected one bool per match, shape \(2,\)"):
+            store.correct(np.array([0, 2]), second, np.array([1, 0]), score=bad)
+        np.testing.assert_array_equal(store.data, before)
+    store.correct(np.array([0, 2]), second, np.array([1, 0]), score=np.array([False, True]))
+    np.testing.assert_array_equal(store.score, [first.scores[0], first.scores[1], second.scores[0]])
+    np.testing.assert_array_equal(store.det_index, [1, 1, 0])  # row 1: its spawning row
+
+
 def test_emit_reports_rows_in_order_with_boxes_from_the_state() -> None:
     store = xyah_store()
     d = dets(3, classes=True)

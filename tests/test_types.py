@@ -117,6 +117,23 @@ def test_validation_accepts_exactly_ordered_boxes(rows):
 _F64_BOXES = np.array([[0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 3.0, 5.0]])
 
 
+@pytest.fixture
+def compiled_checks(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The compiled one-pass check loaded (as once a tracker exists), its calls counted."""
+    from mottrack.types import compiled_validation
+
+    validate = compiled_validation()
+    calls = {"n": 0}
+    original = validate.all_valid
+
+    def counted(*args):
+        calls["n"] += 1
+        return original(*args)
+
+    monkeypatch.setattr(validate, "all_valid", counted)
+    return calls
+
+
 @pytest.mark.parametrize(
     ("where", "value"),
     [
@@ -128,7 +145,7 @@ _F64_BOXES = np.array([[0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 3.0, 5.0]])
         ("embeddings32", np.inf),
     ],
 )
-def test_float64_arrays_get_the_same_checks_as_any_input(where, value):
+def test_float64_arrays_get_the_same_checks_as_any_input(where, value, compiled_checks):
     """Float64 arrays take the one-pass compiled check; a bad value there raises exactly the
     message that the same data as nested lists raises."""
     xyxy, scores = _F64_BOXES.copy(), np.array([0.5, 0.9])
@@ -142,12 +159,14 @@ def test_float64_arrays_get_the_same_checks_as_any_input(where, value):
     with pytest.raises(ValueError) as slow:
         Detections(xyxy.tolist(), scores.tolist(), embeddings=emb.tolist())
     assert str(fast.value) == str(slow.value).replace("list", "ndarray")
+    assert compiled_checks["n"] == 1  # the compiled pass saw the arrays (and refused them)
 
 
-def test_float64_arrays_are_stored_as_read_only_copies():
+def test_float64_arrays_are_stored_as_read_only_copies(compiled_checks):
     xyxy, scores = _F64_BOXES.copy(), np.array([0.5, 0.9])
     emb = np.ones((2, 3), np.float32)
     det = Detections(xyxy[:, :4], scores, embeddings=emb)
+    assert compiled_checks["n"] == 1
     xyxy[0, 0] = scores[0] = emb[0, 0] = -7
     np.testing.assert_array_equal(det.xyxy, _F64_BOXES)
     assert det.scores[0] == 0.5 and det.embeddings[0, 0] == 1.0
@@ -345,3 +364,17 @@ def test_trusted_wraps_without_copy_and_freezes():
     classes = np.array([4, 5], np.int64)
     assert not Tracks.trusted(ids, xyxy, scores, det_index, classes).classes.flags.writeable
     np.testing.assert_array_equal(tr.to_mot(1)[:, 1], [1, 2])
+
+
+def test_building_detections_does_not_import_numba():
+    """numba loads with the first tracker, not with ``import mottrack`` or ``Detections``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\nfrom mottrack import Detections\n"
+        "d = Detections(np.array([[0.0, 0, 4, 4]]), np.ones(1), embeddings=np.ones((1, 3)))\n"
+        "print('numba' in sys.modules, len(d))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "1"]
