@@ -1,11 +1,11 @@
 """FairMOT's per-frame rules, compiled (run by ``TrackStore.apply_rule``).
 
 Each rule is one step of ``JDETracker.update`` on the track table: the prediction of the pool,
-the fused cost of its pairs, what its matches change, the lost-list bookkeeping, and duplicate
-removal with the report. Rules receive the table, the indices of
-``mottrack.tracks.RULE_COLUMNS`` (``ids, score, det_index, cls, state, hits, hit_streak, age,
-time_since_update, order``, then the policy's own columns), the first mean column and the box
-format; the Kalman steps are the store's own kernels (``mottrack.compiled.table``).
+what its matches change, the lost-list bookkeeping, and duplicate removal with the report.
+Rules receive the table, the indices of ``mottrack.tracks.RULE_COLUMNS`` (``ids, score,
+det_index, cls, state, hits, hit_streak, age, time_since_update, order``, then the policy's own
+columns), the first mean column and the box format; the Kalman steps are the store's own
+kernels (``mottrack.compiled.table``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from ..compiled.appearance import cosine_pairs
-from ..compiled.gating import gated_pairs
 from ..compiled.norms import smoothed_unit_rows
 from ..compiled.overlap import overlap_pairs
 from ..compiled.table import (
@@ -31,7 +29,6 @@ from ..compiled.table import (
 __all__ = [
     "drop_duplicates_and_report",
     "expire_lost",
-    "pool_costs",
     "pool_matched",
     "predict_pool",
 ]
@@ -75,60 +72,6 @@ def predict_pool(
         data[pool[k], mean0 + HEIGHT_VELOCITY] = 0.0
     predict_rows(data, pool, mean0, m, nvel, scale, q_law, -1, -1, cols[7])
     return 0, state, pool, bounds[1]
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def pool_costs(
-    data: F64,
-    cols: I64,
-    mean0: int,
-    fmt: int,
-    pool: I64,
-    z: F64,
-    n: int,
-    scale: int,
-    r_law: F64,
-    gate: float,
-    smoothed: F64,
-    feats: F64,
-    motion_weight: float,
-    class_aware: bool,
-    classes: I64,
-) -> tuple[int, bool, I64, I64, F64]:  # pragma: no cover - compiled
-    """The pool's cost at the pairs inside the Mahalanobis gate: JDE's ``fuse_motion``.
-
-    ``(1 - motion_weight) cosine + motion_weight d^2`` (``n``: the state size), with the
-    cosine distance of the track's smoothed embedding (``smoothed`` rows) to the
-    detection's (``feats``) as SciPy's ``cdist`` computes it and ``d^2`` the squared
-    Mahalanobis distance of :func:`~mottrack.compiled.gating.gated_pairs`; pairs outside the
-    gate (``d^2 > gate``) and, with ``class_aware``, pairs of different classes are left out
-    (``inf`` in JDE).
-
-    Returns
-    -------
-    deleted : int
-        0.
-    ok : bool
-        False when some innovation covariance is not positive definite (then nothing else
-        is computed and the caller gates with the dense form).
-    track, det : ndarray of int, shape (K,)
-        Index into ``pool`` and detection row of each pair.
-    cost : ndarray, shape (K,)
-    """
-    ok, track, det, d2 = gated_pairs(data, pool, mean0, n, scale, r_law, z, gate)
-    if not ok:
-        return 0, False, track, det, d2
-    if class_aware:
-        same = np.empty(track.shape[0], np.bool_)
-        for k in range(track.shape[0]):
-            same[k] = classes.shape[0] > 0 and data[pool[track[k]], cols[3]] == classes[det[k]]
-        track, det, d2 = track[same], det[same], d2[same]
-    cos = cosine_pairs(smoothed, pool, track, det, feats)
-    lam = 1.0 - motion_weight
-    cost = np.empty(track.shape[0])
-    for k in range(track.shape[0]):
-        cost[k] = lam * cos[k] + (1.0 - lam) * d2[k]
-    return 0, True, track, det, cost
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
