@@ -172,13 +172,13 @@ class Tracker(ABC):
         if self._cmc is not None:
             self._cmc.reset()
 
-    def _compensate(self, frame: NDArray[np.uint8] | None, rows: Any = None) -> None:
+    def _compensate(self, frame: NDArray[np.uint8] | None) -> None:
         """Camera motion compensation, where the config sets ``cmc``: estimate the affine
-        from ``frame`` and :meth:`~mottrack.tracks.TrackStore.warp` the predicted states (of
-        every row, or ``rows``). Policies call it right after prediction."""
+        from ``frame`` and :meth:`~mottrack.tracks.TrackStore.warp` every row's state.
+        Policies call it right after prediction."""
         if self._cmc is not None:
             assert frame is not None
-            self._store.warp(self._cmc.estimate(frame), rows)
+            self._store.warp(self._cmc.estimate(frame))
 
     @abstractmethod
     def _new_store(self) -> TrackStore:

@@ -5,7 +5,6 @@ A :class:`~mottrack.side_tables.SideTable` of DeepSORT's track store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ from numpy.typing import NDArray
 
 from ..side_tables import EmbeddingTable
 
-__all__ = ["FeatureGallery", "nearest_per_track"]
+__all__ = ["FeatureGallery"]
 
 F32 = NDArray[np.float32]
 
@@ -157,9 +156,9 @@ class FeatureGallery(EmbeddingTable):
         self,
         rows: NDArray[np.int64],
         features: F32,
-        mask: NDArray[np.bool_] | None = None,
     ) -> F32:
-        """Smallest cosine distance between each track's gallery and each feature.
+        """Smallest cosine distance between each track's gallery and each feature (every
+        pair; :meth:`pair_distance` scores listed pairs).
 
         Parameters
         ----------
@@ -167,9 +166,6 @@ class FeatureGallery(EmbeddingTable):
             Track rows.
         features : ndarray, shape (M, D), float32
             Unit-norm detection features.
-        mask : ndarray of bool, shape (T, M), optional
-            Only these pairs are needed (e.g. those inside the Mahalanobis gate); the others
-            are returned as ``inf``.
 
         Returns
         -------
@@ -178,11 +174,6 @@ class FeatureGallery(EmbeddingTable):
         t, m = rows.shape[0], features.shape[0]
         if t == 0 or m == 0:
             return np.zeros((t, m), np.float32)
-        if mask is not None:
-            track, col = np.nonzero(mask)
-            dist = np.full((t, m), np.inf, np.float32)
-            dist[track, col] = self.pair_distance(rows, track, col, features)
-            return dist
         # (M, rows * C) products, reduced over each track's C contiguous slots.
         cap = self._pool.shape[1]
         flat = self._pool[self.slot[rows]].reshape(t * cap, -1)
@@ -203,36 +194,3 @@ class FeatureGallery(EmbeddingTable):
         return ring_nearest_pairs(
             self._pool, self.slot[rows], self.count[rows], track, col, features
         )
-
-
-def nearest_per_track(
-    galleries: Sequence[F32],
-    features: F32,
-    mask: NDArray[np.bool_] | None = None,
-    busy: NDArray[np.int64] | None = None,
-) -> F32:
-    """Smallest cosine distance of each track's features to each detection, one product a track.
-
-    Parameters
-    ----------
-    galleries : sequence of ndarray, shape (C_t, D), float32
-        The unit-norm features of each of ``T`` tracks.
-    features : ndarray, shape (M, D), float32
-        Unit-norm detection features.
-    mask : ndarray of bool, shape (T, M), optional
-        Only these pairs are computed; the others are ``inf``.
-    busy : ndarray of int, optional
-        The tracks to compute (default: all, or those with a pair in ``mask``).
-
-    Returns
-    -------
-    ndarray, shape (T, M), float32
-    """
-    t, m = len(galleries), features.shape[0]
-    out = np.full((t, m), np.inf, np.float32)
-    if busy is None:
-        busy = np.arange(t) if mask is None else np.flatnonzero(mask.any(axis=1))
-    for i in busy.tolist():
-        cols = slice(None) if mask is None else np.flatnonzero(mask[i])
-        out[i, cols] = 1.0 - (features[cols] @ galleries[i].T).max(axis=1)
-    return out

@@ -13,7 +13,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..side_tables import EmbeddingTable
-from .gallery import nearest_per_track
 
 __all__ = ["UnboundedGallery"]
 
@@ -86,30 +85,23 @@ class UnboundedGallery(EmbeddingTable):
             self.arrays = [a for a, k in zip(self.arrays, mask.tolist()) if k]
             self.count = self.count[mask]
 
-    def distance(
-        self,
-        rows: NDArray[np.int64],
-        features: F32,
-        mask: NDArray[np.bool_] | None = None,
-    ) -> F32:
-        """Smallest cosine distance between each track's features and each detection feature.
+    def distance(self, rows: NDArray[np.int64], features: F32) -> F32:
+        """Smallest cosine distance between each track's features and each detection feature
+        (every pair, through :meth:`pair_distance`).
 
         Parameters
         ----------
         rows : ndarray of int, shape (T,)
         features : ndarray, shape (M, D), float32
             Unit-norm detection features.
-        mask : ndarray of bool, shape (T, M), optional
-            Only these pairs are needed; the others are returned as ``inf``.
 
         Returns
         -------
         ndarray, shape (T, M), float32
         """
-        if rows.size == 0 or features.shape[0] == 0:
-            return np.zeros((rows.size, features.shape[0]), np.float32)
-        galleries = [self.arrays[r][: self.count[r]] for r in rows.tolist()]
-        return nearest_per_track(galleries, features, mask)
+        t, m = rows.size, features.shape[0]
+        track, col = np.divmod(np.arange(t * m), m)
+        return self.pair_distance(rows, track, col, features).reshape(t, m)
 
     def pair_distance(
         self,
