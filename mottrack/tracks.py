@@ -29,13 +29,13 @@ base class restores the snapshot when a step raises.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from enum import IntEnum
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .compiled.layout import RULE_COLUMNS, TrackState
 from .motion.kalman import BatchedKalmanFilter
 from .side_tables import SideTable
 from .types import Detections, Tracks
@@ -45,15 +45,6 @@ __all__ = ["RULE_COLUMNS", "TrackState", "TrackStore"]
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 Rows = NDArray[np.bool_] | NDArray[np.int64]
-
-
-class TrackState(IntEnum):
-    """Lifecycle state of a track (as in the DeepSORT paper)."""
-
-    TENTATIVE = 1
-    CONFIRMED = 2
-    LOST = 3
-    DELETED = 4
 
 
 #: Scalar columns every store has, with the value a new track starts with.
@@ -71,20 +62,6 @@ _SCALARS: dict[str, float] = {
 }
 
 _DELETED = float(TrackState.DELETED)
-
-#: Columns a compiled lifecycle rule receives, in this order (see TrackStore.apply_rule).
-RULE_COLUMNS = (
-    "ids",
-    "score",
-    "det_index",
-    "cls",
-    "state",
-    "hits",
-    "hit_streak",
-    "age",
-    "time_since_update",
-    "order",
-)
 
 #: Columns only the store writes.
 _RESERVED = frozenset({"ids", "order", "mean", "covariance"})

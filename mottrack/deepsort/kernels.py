@@ -6,12 +6,10 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from ..compiled.layout import CONFIRMED, DELETED, HITS, REPORTED, SINCE, STATE, TENTATIVE
 from ..compiled.table import emit_rows
 
 __all__ = ["confirm_report_expire"]
-
-#: TrackState values (``mottrack.tracks.TrackState``).
-_TENTATIVE, _CONFIRMED, _DELETED = 1.0, 2.0, 4.0
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -30,19 +28,21 @@ def confirm_report_expire(
     Returns the number of rows marked DELETED, then the reported arrays of
     :func:`~mottrack.compiled.table.emit_rows`.
     """
-    state, hits, since = cols[4], cols[5], cols[8]
+    state, hits, since = cols[STATE], cols[HITS], cols[SINCE]
     n = data.shape[0]
     reported = np.zeros(n, np.bool_)
     for r in range(n):
         x = data[r]
-        if x[since] == 0 and x[state] == _TENTATIVE and x[hits] >= n_init:
-            x[state] = _CONFIRMED
-        reported[r] = x[state] == _CONFIRMED and x[since] <= 1
-    ids, xyxy, scores, det_index, cls = emit_rows(data, reported, cols[:4], mean0, fmt, classes)
+        if x[since] == 0 and x[state] == TENTATIVE and x[hits] >= n_init:
+            x[state] = CONFIRMED
+        reported[r] = x[state] == CONFIRMED and x[since] <= 1
+    ids, xyxy, scores, det_index, cls = emit_rows(
+        data, reported, cols[:REPORTED], mean0, fmt, classes
+    )
     deleted = 0
     for r in range(n):
         x = data[r]
-        if x[since] > 0 and (x[state] == _TENTATIVE or x[since] > max_age):
-            x[state] = _DELETED
+        if x[since] > 0 and (x[state] == TENTATIVE or x[since] > max_age):
+            x[state] = DELETED
             deleted += 1
     return deleted, ids, xyxy, scores, det_index, cls

@@ -7,11 +7,12 @@ from numpy.typing import NDArray
 
 from ..association.cascade import ListedCost, cascade_listed, solve_listed
 from ..association.costs import iou_pairs
+from ..compiled.layout import CONFIRMED
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
 from ..tracker import Tracker, check_positive_size
-from ..tracks import TrackState, TrackStore
+from ..tracks import TrackStore
 from ..types import Detections, Tracks
 from .config import DeepSortConfig
 from .gallery import FeatureGallery
@@ -22,7 +23,6 @@ from .unbounded_gallery import UnboundedGallery
 __all__ = ["DeepSortTracker"]
 
 I64 = NDArray[np.int64]
-_TENTATIVE, _CONFIRMED = float(TrackState.TENTATIVE), float(TrackState.CONFIRMED)
 
 
 @register_tracker("deepsort")
@@ -125,8 +125,8 @@ class DeepSortTracker(Tracker):
         """
         cfg, tracks = self.config, self._store
         tsu = tracks.time_since_update
-        confirmed = np.flatnonzero(tracks.state == _CONFIRMED)
-        unconfirmed = np.flatnonzero(tracks.state != _CONFIRMED)
+        confirmed = np.flatnonzero(tracks.state == CONFIRMED)
+        unconfirmed = np.flatnonzero(tracks.state != CONFIRMED)
 
         # Matching cascade over confirmed tracks on the gated appearance cost.
         matches = np.zeros((0, 2), np.int64)

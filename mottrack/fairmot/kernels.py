@@ -14,6 +14,23 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from ..compiled.layout import (
+    AGE,
+    CLS,
+    CONFIRMED,
+    DELETED,
+    DET_INDEX,
+    HITS,
+    LOST,
+    ORDER,
+    OWN,
+    REPORTED,
+    SCORE,
+    SINCE,
+    STATE,
+    STREAK,
+    TENTATIVE,
+)
 from ..compiled.norms import smoothed_unit_rows
 from ..compiled.overlap import overlap_pairs
 from ..compiled.table import (
@@ -36,11 +53,9 @@ __all__ = [
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-#: TrackState values (``mottrack.tracks.TrackState``).
-_TENTATIVE, _CONFIRMED, _LOST, _DELETED = 1.0, 2.0, 3.0, 4.0
 #: Index of the height velocity in the ``xyah`` Kalman state (zeroed for lost tracks).
 HEIGHT_VELOCITY = 7
-_POOL_STATES = np.array([_CONFIRMED, _LOST])
+_POOL_STATES = np.array([CONFIRMED, LOST])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -65,12 +80,12 @@ def predict_pool(
     n_tracked : int
         How many of them are tracked (the rest are lost).
     """
-    state = data[:, cols[4]].copy()
-    begin_frame(data, cols[2], cols[6], cols[8])
-    pool, bounds = ordered_groups(data, state, _POOL_STATES, cols[9])
+    state = data[:, cols[STATE]].copy()
+    begin_frame(data, cols[DET_INDEX], cols[STREAK], cols[SINCE])
+    pool, bounds = ordered_groups(data, state, _POOL_STATES, cols[ORDER])
     for k in range(bounds[1], pool.shape[0]):
         data[pool[k], mean0 + HEIGHT_VELOCITY] = 0.0
-    predict_rows(data, pool, mean0, m, nvel, scale, q_law, -1, -1, cols[7])
+    predict_rows(data, pool, mean0, m, nvel, scale, q_law, -1, -1, cols[AGE])
     return 0, state, pool, bounds[1]
 
 
@@ -125,8 +140,10 @@ def pool_matched(
     rows = pool[pairs]
     take = np.empty(rows.shape[0], np.bool_)
     for k in range(rows.shape[0]):
-        take[k] = state[rows[k]] != _LOST
-    match_cols = np.array([cols[5], cols[6], cols[8], cols[2], cols[1], cols[3]])
+        take[k] = state[rows[k]] != LOST
+    match_cols = np.array(
+        [cols[HITS], cols[STREAK], cols[SINCE], cols[DET_INDEX], cols[SCORE], cols[CLS]]
+    )
     correct_matches(
         data, rows, z, det_rows, scale, r_law, mean0, m, nvel, scores, take, classes, match_cols
     )
@@ -136,11 +153,11 @@ def pool_matched(
             smoothed[rows[k]] = smooth[k]
     refind = rows[~take]
     for r in refind:
-        data[r, cols[4]] = _CONFIRMED
+        data[r, cols[STATE]] = CONFIRMED
     left = np.ones(pool.shape[0], np.bool_)
     left[pairs] = False
-    tracked = pool[left & (state[pool] == _CONFIRMED)]
-    unconfirmed = in_list_order(data, np.flatnonzero(state == _TENTATIVE), cols[9])
+    tracked = pool[left & (state[pool] == CONFIRMED)]
+    unconfirmed = in_list_order(data, np.flatnonzero(state == TENTATIVE), cols[ORDER])
     unmatched = np.ones(z.shape[0], np.bool_)
     unmatched[det_rows] = False
     return 0, ok, rows, refind, tracked, unconfirmed, np.flatnonzero(unmatched)
@@ -157,15 +174,15 @@ def expire_lost(
     ``max_time_lost`` frames is marked removed (it stays in the lost list one more frame, as
     the original's list operations keep it). Returns the number of rows marked DELETED.
     """
-    state, since, removed = cols[4], cols[8], cols[10]
+    state, since, removed = cols[STATE], cols[SINCE], cols[OWN]
     deleted = 0
     for r in range(data.shape[0]):
         x = data[r]
-        if x[state] != _LOST:
+        if x[state] != LOST:
             continue
-        expired = start_state[r] == _LOST and x[since] > max_time_lost
+        expired = start_state[r] == LOST and x[since] > max_time_lost
         if x[removed] > 0:
-            x[state] = _DELETED
+            x[state] = DELETED
             deleted += 1
         if expired:
             x[removed] = 1.0
@@ -193,11 +210,12 @@ def drop_duplicates_and_report(
     Returns the number of rows marked DELETED, then the reported arrays of
     :func:`~mottrack.compiled.table.emit_rows`.
     """
-    cls, state, since, order, start = cols[3], cols[4], cols[8], cols[9], cols[10]
+    cls, state, since = cols[CLS], cols[STATE], cols[SINCE]
+    order, start = cols[ORDER], cols[OWN]
     n = data.shape[0]
     is_lost = np.zeros(n, np.bool_)
     for r in range(n):
-        is_lost[r] = data[r, state] == _LOST
+        is_lost[r] = data[r, state] == LOST
     lost = np.flatnonzero(is_lost)
     tracked = np.flatnonzero(~is_lost)
     deleted = 0
@@ -214,8 +232,8 @@ def drop_duplicates_and_report(
             age_a = frame - data[a, since] - data[a, start]
             age_b = frame - data[b, since] - data[b, start]
             drop = b if age_a > age_b else a
-            if data[drop, state] != _DELETED:
-                data[drop, state] = _DELETED
+            if data[drop, state] != DELETED:
+                data[drop, state] = DELETED
                 deleted += 1
-    reported = in_list_order(data, np.flatnonzero(data[:, state] == _CONFIRMED), order)
-    return (deleted, *emit_in_order(data, reported, cols[:4], mean0, fmt, classes))
+    reported = in_list_order(data, np.flatnonzero(data[:, state] == CONFIRMED), order)
+    return (deleted, *emit_in_order(data, reported, cols[:REPORTED], mean0, fmt, classes))

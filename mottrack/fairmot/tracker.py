@@ -16,12 +16,13 @@ from numpy.typing import NDArray
 
 from ..association.costs import iou_pairs
 from ..association.sparse import limit_assignment
+from ..compiled.layout import CONFIRMED, LOST, TENTATIVE
 from ..embeddings import unit_rows
 from ..motion import ConstantVelocityXYAH
 from ..registry import register_tracker
 from ..side_tables import SmoothedEmbeddings
 from ..tracker import Tracker, check_positive_size
-from ..tracks import TrackState, TrackStore
+from ..tracks import TrackStore
 from ..types import Detections, Tracks
 from .config import FairMOTConfig
 from .kernels import (
@@ -35,9 +36,6 @@ __all__ = ["FairMOTTracker"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
-_TENTATIVE, _CONFIRMED, _LOST = (
-    float(s) for s in (TrackState.TENTATIVE, TrackState.CONFIRMED, TrackState.LOST)
-)
 _NO_CLASSES = np.zeros(0, np.int64)
 
 
@@ -120,7 +118,7 @@ class FairMOTTracker(Tracker):
             tracked, remaining, detections, feats, cfg.iou_thresh
         )
         if missed.size:
-            tracks.assign("state", missed, _LOST)
+            tracks.assign("state", missed, LOST)
             tracks.requeue(missed)
 
         # 3. Unconfirmed tracks (not predicted) vs remaining detections, by IoU; an unmatched
@@ -130,7 +128,7 @@ class FairMOTTracker(Tracker):
             unconfirmed, remaining, detections, feats, limit
         )
         if matched.size:
-            tracks.assign("state", matched, _CONFIRMED)
+            tracks.assign("state", matched, CONFIRMED)
         tracks.mark_deleted(missed)
 
         # 4. Lost tracks: FairMOT subtracts its list of removed tracks from the lost list
@@ -143,7 +141,7 @@ class FairMOTTracker(Tracker):
         #    activated at once only in the first frame; then duplicates.
         new = remaining[detections.scores[remaining] >= cfg.det_thresh]
         if new.size:
-            first = _CONFIRMED if self.frame_count == 1 else _TENTATIVE
+            first = CONFIRMED if self.frame_count == 1 else TENTATIVE
             start = self.frame_count
             tracks.spawn(
                 detections, new, state=first, hits=1, start_frame=start, appearance=feats[new]

@@ -13,13 +13,11 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from ..compiled.layout import CONFIRMED, DELETED, REPORTED, SINCE, STATE, STREAK
 from ..compiled.overlap import _iou
 from ..compiled.table import emit_rows
 
 __all__ = ["dense_candidates", "report_and_expire", "threshold_solution"]
-
-#: TrackState values (``mottrack.tracks.TrackState``).
-_CONFIRMED, _DELETED = 2.0, 4.0
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -133,19 +131,21 @@ def report_and_expire(
     Returns the number of rows marked DELETED, then the reported arrays of
     :func:`~mottrack.compiled.table.emit_rows`.
     """
-    state, streak, since = cols[4], cols[6], cols[8]
+    state, streak, since = cols[STATE], cols[STREAK], cols[SINCE]
     n = data.shape[0]
     reported = np.zeros(n, np.bool_)
     for r in range(n):
         x = data[r]
         confirmed = x[streak] >= min_hits
         if confirmed:
-            x[state] = _CONFIRMED
+            x[state] = CONFIRMED
         reported[r] = x[since] < 1 and (warmup or confirmed)
-    ids, xyxy, scores, det_index, cls = emit_rows(data, reported, cols[:4], mean0, fmt, classes)
+    ids, xyxy, scores, det_index, cls = emit_rows(
+        data, reported, cols[:REPORTED], mean0, fmt, classes
+    )
     deleted = 0
     for r in range(n):
         if data[r, since] > max_age:
-            data[r, state] = _DELETED
+            data[r, state] = DELETED
             deleted += 1
     return deleted, ids, xyxy, scores, det_index, cls
