@@ -1,8 +1,8 @@
 """Steady-state crowds: frames/s and traced peak memory of each tracker once its tracks exist.
 
 A tracker is fed ``--warm`` frames of a synthetic crowd (:func:`mottrack.datasets.crowd`, with
-simulated re-ID features for DeepSORT and FairMOT), then ``--timed`` more frames are timed
-(CPU time) under ``tracemalloc``. Prints a table and writes JSON.
+simulated re-ID features, which SORT ignores; one crowd per size for the three trackers), then
+``--timed`` more frames are timed (CPU time) under ``tracemalloc``. Prints a table and writes JSON.
 
     python benchmarks/crowds.py --objects 1000 10000
 """
@@ -16,14 +16,14 @@ import tracemalloc
 from _common import environment, print_table, write_json
 from speed import synthetic
 
-from mottrack import create_tracker
+from mottrack import Detections, create_tracker
 
 TRACKERS = ("sort", "deepsort", "fairmot")
 
 
-def steady(name: str, objects: int, warm: int, timed: int) -> dict[str, float]:
-    """Frames/s and traced peak MiB of ``timed`` frames after ``warm`` frames."""
-    frames = synthetic(objects, warm + timed, features=name != "sort")[0]
+def steady(name: str, frames: list[Detections], warm: int) -> dict[str, float]:
+    """Frames/s and traced peak MiB of the frames after the first ``warm``."""
+    timed = len(frames) - warm
     tracker = create_tracker(name)
     for d in frames[:warm]:
         tracker.update(d)
@@ -48,8 +48,9 @@ def main() -> None:
     for n in args.objects:
         warm = args.warm or (20 if n < 5000 else 8)
         timed = args.timed or (40 if n < 5000 else 8)
+        frames = synthetic(n, warm + timed, features=True)[0]  # one crowd for the three
         for name in TRACKERS:
-            r = steady(name, n, warm, timed)
+            r = steady(name, frames, warm)
             report.append({"tracker": name, "objects": n, "warm": warm, "timed": timed, **r})
             rows.append([name, n, warm, timed, round(r["fps"], 1), round(r["peak_mib"], 1)])
     print_table(["tracker", "objects", "warm", "timed", "frames/s", "peak MiB"], rows)

@@ -316,7 +316,17 @@ def test_matches_original_in_a_crowd(monkeypatch: Any) -> None:
     frames = [d for _, d in seq.frames(seq.feature_vectors(noise=0.6))]
     assert min(len(d) for d in frames) ** 2 > 4096  # beyond the all-pairs bound
     params = {"min_confidence": 0.3, "max_age": 5}
-    ours, theirs = _ours(frames, params), _oracle(frames, params, monkeypatch)
+    from mottrack.deepsort.gallery import FeatureGallery
+    from mottrack.motion import ConstantVelocityXYAH
+
+    def dense(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a dense tracks x detections form was called")
+
+    with monkeypatch.context() as guard:
+        guard.setattr(ConstantVelocityXYAH, "gating_distance", dense)
+        guard.setattr(FeatureGallery, "distance", dense)
+        ours = _ours(frames, params)
+    theirs = _oracle(frames, params, monkeypatch)
     assert sum(len(o) for o in ours) > 3000
     _assert_same_outputs(ours, theirs)
 
