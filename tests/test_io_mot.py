@@ -472,3 +472,24 @@ def test_video_frames(shared_root: Path, tmp_path: Path) -> None:
         list(video_frames(bad))
     with pytest.raises(ValueError, match="first <= last"):
         list(video_frames(video, 5, 2))
+
+
+def test_iter_detections_carries_classes_per_row() -> None:
+    """``classes`` follow their rows through the frame grouping and the score filter."""
+    from mottrack.io import iter_detections
+
+    rows = np.array(
+        [
+            [2, -1, 10, 10, 5, 5, 0.9],
+            [1, -1, 0, 0, 5, 5, 0.8],
+            [2, -1, 20, 20, 5, 5, 0.1],
+            [2, -1, 30, 30, 5, 5, 0.7],
+        ]
+    )
+    frames = dict(iter_detections(rows, 3, classes=np.array([4, 7, 9, 2]), min_score=0.5))
+    np.testing.assert_array_equal(frames[1].classes, [7])
+    np.testing.assert_array_equal(frames[2].classes, [4, 2])
+    np.testing.assert_array_equal(frames[2].xyxy[:, 0], [10, 30])
+    assert frames[3].classes is not None and len(frames[3].classes) == 0
+    with pytest.raises(ValueError, match=r"rows: expected classes of shape \(4,\), got \(3,\)"):
+        next(iter_detections(rows, 3, classes=np.array([1, 2, 3])))

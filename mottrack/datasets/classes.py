@@ -44,17 +44,7 @@ def frames_with_classes(
     ids = seq.det_gt_ids
     random_class = rng.integers(0, num_classes, ids.size)
     cls = np.where(ids > 0, object_class[np.maximum(ids, 0)], random_class)
-    # Carry the class through the frame grouping as an extra embedding column.
-    carried = cls[:, None].astype(np.float64)
-    if embeddings is not None:
-        carried = np.hstack([carried, np.asarray(embeddings, np.float64)])
-    frames = []
-    for _, d in seq.frames(carried):
-        assert d.embeddings is not None or len(d) == 0
-        extra = d.embeddings if d.embeddings is not None else np.zeros((0, carried.shape[1]))
-        feats = None if embeddings is None else extra[:, 1:].astype(np.float32)
-        frames.append(Detections(d.xyxy, d.scores, extra[:, 0].astype(np.int64), embeddings=feats))
-    return frames, object_class
+    return [d for _, d in seq.frames(embeddings, cls)], object_class
 
 
 def crossing_classes(

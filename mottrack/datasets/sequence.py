@@ -67,7 +67,9 @@ class SyntheticSequence:
         return int(self.patterns.shape[0])
 
     def frames(
-        self, embeddings: NDArray[np.floating] | None = None
+        self,
+        embeddings: NDArray[np.floating] | None = None,
+        classes: NDArray[np.int64] | None = None,
     ) -> Iterator[tuple[int, Detections]]:
         """Yield ``(frame, Detections)`` for every frame, like :meth:`MOTSequence.frames`.
 
@@ -75,8 +77,11 @@ class SyntheticSequence:
         ----------
         embeddings : ndarray, shape (N, D), optional
             One feature row per :attr:`det` row (e.g. :meth:`feature_vectors`).
+        classes : ndarray of int, shape (N,), optional
+            One class per :attr:`det` row (e.g. :func:`.classes.frames_with_classes`).
         """
-        return iter_detections(self.det, self.info.seq_length, embeddings, source=self.name)
+        n = self.info.seq_length
+        return iter_detections(self.det, n, embeddings, source=self.name, classes=classes)
 
     def feature_vectors(
         self, dim: int = 128, noise: float = 0.3, seed: int | None = None

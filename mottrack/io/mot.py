@@ -86,6 +86,7 @@ def iter_detections(
     embeddings: ArrayLike | None = None,
     min_score: float | None = None,
     source: str = "rows",
+    classes: ArrayLike | None = None,
 ) -> Iterator[tuple[int, Detections]]:
     """Yield ``(frame, Detections)`` for every frame ``1..num_frames`` from MOT det rows.
 
@@ -101,6 +102,8 @@ def iter_detections(
         Drop rows with ``score < min_score``.
     source : str
         Name used in error messages (a file name).
+    classes : array_like of int, shape (K,), optional
+        One class per det row, carried into ``Detections.classes``.
     """
     arr = np.asarray(rows, dtype=np.float64)
     if arr.size == 0:
@@ -112,17 +115,22 @@ def iter_detections(
         raise ValueError(
             f"{source}: expected embeddings of shape ({arr.shape[0]}, D), got {emb.shape}"
         )
+    cls = None if classes is None else np.asarray(classes)
+    if cls is not None and cls.shape != (arr.shape[0],):
+        raise ValueError(f"{source}: expected classes of shape ({arr.shape[0]},), got {cls.shape}")
     if min_score is not None:
         keep = arr[:, 6] >= float(min_score)
         arr = arr[keep]
         emb = None if emb is None else emb[keep]
+        cls = None if cls is None else cls[keep]
     frames = _frame_numbers(arr, int(num_frames), source)
     order, points = _split_points(frames, int(num_frames))
     xyxy = np.split(convert(arr[order, 2:6], "xywh", "xyxy"), points)
     scores = np.split(arr[order, 6], points)
     feats = [None] * len(xyxy) if emb is None else np.split(emb[order], points)
+    labels = [None] * len(xyxy) if cls is None else np.split(cls[order], points)
     for i in range(int(num_frames)):
-        yield i + 1, Detections(xyxy[i], scores[i], embeddings=feats[i])
+        yield i + 1, Detections(xyxy[i], scores[i], labels[i], embeddings=feats[i])
 
 
 # ----------------------------------------------------------------------------- sequences
