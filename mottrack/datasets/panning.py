@@ -22,10 +22,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .._checks import check_frame_number
+from ..boxes import convert
 from ..io import SeqInfo, iter_detections, write_sequence
 from ..types import Detections
 from .detector import box_area
-from .render import draw_object
+from .render import draw_objects
 from .sequence import SyntheticSequence
 from .simulate import generate
 
@@ -83,7 +85,7 @@ class PanningSequence:
             ``[[1, 0, -dx], [0, 1, -dy]]`` with ``(dx, dy)`` the camera's move (the identity
             at frame 1).
         """
-        self._check_frame(frame)
+        check_frame_number("true_affine", frame, self.info.seq_length)
         affine = np.eye(2, 3)
         if frame > 1:
             affine[:, 2] = self.camera[frame - 2] - self.camera[frame - 1]
@@ -91,14 +93,9 @@ class PanningSequence:
 
     def render_frame(self, frame: int) -> NDArray[np.uint8]:
         """The camera's image at ``frame`` (1-based): BGR, shape ``(height, width, 3)``."""
-        self._check_frame(frame)
-        world, img = self.world, self.background.copy()
-        lo, hi = np.searchsorted(world.gt[:, 0], [frame, frame + 1])
-        full = world.gt_full_xyxy
-        for i in np.arange(lo, hi)[np.argsort(full[lo:hi, 3], kind="stable")]:
-            oid = int(world.gt[i, 1])
-            color = world.colors[oid - 1][::-1]  # RGB -> BGR
-            draw_object(img, full[i], color, int(world.patterns[oid - 1]))
+        check_frame_number("render_frame", frame, self.info.seq_length)
+        img = self.background.copy()
+        draw_objects(img, self.world, frame, bgr=True)
         shift = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
         shift[:, 2] = -self.camera[frame - 1]
         size = (self.info.im_width, self.info.im_height)
@@ -109,12 +106,6 @@ class PanningSequence:
         folder = Path(root) / self.name
         write_sequence(folder, self.info, self.gt, self.det)
         return folder
-
-    def _check_frame(self, frame: int) -> None:
-        n = self.info.seq_length
-        ok = isinstance(frame, (int, np.integer)) and not isinstance(frame, bool)
-        if not ok or not 1 <= frame <= n:
-            raise ValueError(f"frame: expected an integer in 1..{n}, got {frame!r}")
 
 
 def camera_path(
@@ -175,17 +166,12 @@ def textured_background(rng: np.random.Generator, width: int, height: int) -> ND
     return img
 
 
-def _to_image(boxes: F64, corner: F64, width: int, height: int) -> tuple[F64, F64]:
-    """World ``xyxy`` boxes to clipped image boxes and the fraction of each inside."""
-    moved = boxes - np.tile(corner, 2)
-    clipped = moved.copy()
-    clipped[:, 0::2] = np.clip(clipped[:, 0::2], 0.0, width)
-    clipped[:, 1::2] = np.clip(clipped[:, 1::2], 0.0, height)
+def _to_image(boxes: F64, corners: F64, width: int, height: int) -> tuple[F64, F64]:
+    """World ``xyxy`` boxes seen by cameras at ``corners`` (a top-left corner per box): clipped
+    image boxes and the fraction of each inside."""
+    moved = boxes - np.tile(corners, 2)
+    clipped = np.clip(moved, 0.0, [width, height, width, height])
     return clipped, box_area(clipped) / box_area(moved)
-
-
-def _xywh(xyxy: F64) -> F64:
-    return np.column_stack([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]])
 
 
 def panning_scene(
@@ -237,31 +223,22 @@ def panning_scene(
     camera = camera_path(rng, num_frames, (float(margin[0]), float(margin[1])), max_speed)
     background = textured_background(rng, ww, wh)
 
-    gt_rows, det_rows, det_ids = [], [], []
-    gt_frames = world.gt[:, 0].astype(np.int64)
-    det_frames = world.det[:, 0].astype(np.int64)
-    det_xyxy = np.column_stack([world.det[:, 2:4], world.det[:, 2:4] + world.det[:, 4:6]])
-    for f in range(1, num_frames + 1):
-        corner = camera[f - 1]
-        g = gt_frames == f
-        boxes, inside = _to_image(world.gt_full_xyxy[g], corner, width, height)
-        keep = inside >= 0.25
-        rows = world.gt[g][keep].copy()
-        rows[:, 2:6] = np.round(_xywh(boxes[keep]), 2)
-        rows[:, 8] = np.round(rows[:, 8] * inside[keep], 4)
-        gt_rows.append(rows)
-        d = det_frames == f
-        boxes, inside = _to_image(det_xyxy[d], corner, width, height)
-        keep = inside >= 0.25
-        rows = world.det[d][keep].copy()
-        rows[:, 2:6] = np.round(_xywh(boxes[keep]), 2)
-        det_rows.append(rows)
-        det_ids.append(world.det_gt_ids[d][keep])
-
-    def stack(parts: list[NDArray[np.generic]]) -> NDArray[np.generic]:
-        arr = np.concatenate(parts)
+    # Every row at once: the camera of its frame, the part inside the image (>= 1/4 kept).
+    gt_corner = camera[world.gt[:, 0].astype(np.int64) - 1]
+    boxes, inside = _to_image(world.gt_full_xyxy, gt_corner, width, height)
+    keep = inside >= 0.25
+    gt = world.gt[keep].copy()
+    gt[:, 2:6] = np.round(convert(boxes[keep], "xyxy", "xywh"), 2)
+    gt[:, 8] = np.round(gt[:, 8] * inside[keep], 4)
+    det_corner = camera[world.det[:, 0].astype(np.int64) - 1]
+    det_xyxy = convert(world.det[:, 2:6], "xywh", "xyxy")
+    boxes, inside = _to_image(det_xyxy, det_corner, width, height)
+    keep = inside >= 0.25
+    det = world.det[keep].copy()
+    det[:, 2:6] = np.round(convert(boxes[keep], "xyxy", "xywh"), 2)
+    det_ids = world.det_gt_ids[keep]
+    for arr in (gt, det, det_ids):
         arr.flags.writeable = False
-        return arr
 
     camera.flags.writeable = False
     background.flags.writeable = False
@@ -271,7 +248,7 @@ def panning_scene(
         camera=camera,
         background=background,
         info=info,
-        gt=stack(gt_rows),
-        det=stack(det_rows),
-        det_gt_ids=stack(det_ids),
+        gt=gt,
+        det=det,
+        det_gt_ids=det_ids,
     )

@@ -12,10 +12,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .._checks import check_frame_number
+
 if TYPE_CHECKING:
     from .sequence import SyntheticSequence
 
-__all__ = ["NUM_PATTERNS", "draw_object", "render_frame"]
+__all__ = ["NUM_PATTERNS", "draw_object", "draw_objects", "render_frame"]
 
 NUM_PATTERNS = 4  # 0 solid, 1 horizontal stripes, 2 vertical stripes, 3 two-tone
 
@@ -68,16 +70,24 @@ def render_frame(seq: SyntheticSequence, frame: int) -> NDArray[np.uint8]:
     ndarray, shape (H, W, 3), uint8
         RGB image.
     """
-    n = seq.info.seq_length
-    if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or not 1 <= frame <= n:
-        raise ValueError(f"render_frame: frame must be an integer in 1..{n}, got {frame!r}")
+    check_frame_number("render_frame", frame, seq.info.seq_length)
     h, w = seq.info.im_height, seq.info.im_width
     shade = np.linspace(90, 170, h, dtype=np.float64)[:, None]
     img = np.empty((h, w, 3), np.uint8)
     img[...] = np.stack([shade * 0.8, shade * 0.9, shade], axis=-1).astype(np.uint8)
-    lo, hi = np.searchsorted(seq.gt[:, 0], [frame, frame + 1])
-    rows = np.arange(lo, hi)[np.argsort(seq.gt_full_xyxy[lo:hi, 3], kind="stable")]
-    for i in rows:
-        oid = int(seq.gt[i, 1])
-        draw_object(img, seq.gt_full_xyxy[i], seq.colors[oid - 1], int(seq.patterns[oid - 1]))
+    draw_objects(img, seq, frame)
     return img
+
+
+def draw_objects(
+    img: NDArray[np.uint8], seq: SyntheticSequence, frame: int, bgr: bool = False
+) -> None:
+    """Draw the objects of ``seq`` at ``frame`` into ``img`` in place, far to near (by the
+    unclipped bottom edge), in the sequence's own (world) coordinates; ``bgr``: colours in
+    OpenCV's channel order."""
+    lo, hi = np.searchsorted(seq.gt[:, 0], [frame, frame + 1])
+    full = seq.gt_full_xyxy
+    for i in np.arange(lo, hi)[np.argsort(full[lo:hi, 3], kind="stable")]:
+        oid = int(seq.gt[i, 1])
+        color = seq.colors[oid - 1]
+        draw_object(img, full[i], color[::-1] if bgr else color, int(seq.patterns[oid - 1]))

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._checks import check_frame_number
 from ..boxes import convert
 from ..types import Detections
 from .motfile import first_invalid_row, load_mot_txt
@@ -241,13 +242,7 @@ class MOTSequence:
 
     def image_path(self, frame: int) -> Path:
         """Path of the image of ``frame`` (1-based): ``<root>/<im_dir>/<frame:06d><im_ext>``."""
-        n = self.info.seq_length
-        if (
-            isinstance(frame, bool)
-            or not isinstance(frame, (int, np.integer))
-            or not 1 <= frame <= n
-        ):
-            raise ValueError(f"image_path: frame must be an integer in 1..{n}, got {frame!r}")
+        check_frame_number("image_path", frame, self.info.seq_length)
         return self.root / self.info.im_dir / f"{int(frame):06d}{self.info.im_ext}"
 
     def read_image(self, frame: int) -> NDArray[np.uint8]:
