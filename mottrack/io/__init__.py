@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .atomic import atomic_write
 from .mot import MOTSequence, group_by_frame, iter_detections
 from .motfile import ResultsWriter, load_mot_txt, write_results, write_sequence
 from .seqinfo import SeqInfo, read_seqinfo, write_seqinfo
@@ -11,6 +12,7 @@ __all__ = [
     "MOTSequence",
     "ResultsWriter",
     "SeqInfo",
+    "atomic_write",
     "group_by_frame",
     "iter_detections",
     "load_mot_txt",
