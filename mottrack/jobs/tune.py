@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._extras import import_extra
 from .batch import Task, run_tasks
 from .discover import SequenceJob
-from .engine import Engine, require
+from .engine import Engine
 from .runner import RunSpec
 
 __all__ = [
@@ -176,7 +177,7 @@ def optuna_search(
     """Optuna's TPE sampler over ``ranges``: ask ``batch`` trials, ``run(params, first)`` them,
     tell the scores, until ``num_trials`` (``pip install 'mottrack[tune]'``).
     """
-    optuna = require("optuna", "tune", "--range (the Optuna sampler)")
+    optuna = import_extra("optuna", "--range (the Optuna sampler)")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     direction = "minimize" if metric in LOWER_IS_BETTER else "maximize"
     sampler = optuna.samplers.TPESampler(seed=seed)

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from .._extras import import_extra
+from ..io.atomic import atomic_write
 from ..io.seqinfo import PathLike
 
 __all__ = ["id_color", "pyplot", "save_png"]
 
 
-def pyplot() -> Any:
-    """``matplotlib.pyplot`` on the Agg backend, or a ``ModuleNotFoundError`` naming the extra."""
-    try:
-        import matplotlib
-    except ModuleNotFoundError as exc:
-        raise ModuleNotFoundError(
-            f"plots need the 'viz' extra ({exc}): pip install 'mottrack[viz]'", name=exc.name
-        ) from None
+def pyplot(what: str = "plotting", extra: str | None = None) -> Any:
+    """``matplotlib.pyplot`` on the Agg backend.
+
+    Parameters
+    ----------
+    what : str, default "plotting"
+        What needs matplotlib, for the message when it is missing.
+    extra : str, optional
+        The extra named in that message (default: ``viz``).
+
+    Raises
+    ------
+    mottrack._extras.MissingExtraError
+        A ``ModuleNotFoundError`` naming the extra, when matplotlib is not installed.
+    """
+    matplotlib = import_extra("matplotlib", what, extra)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -32,22 +43,16 @@ def id_color(track_id: int) -> Any:
 
 
 def save_png(figure: Any, path: PathLike) -> Path:
-    """Save ``figure`` to ``path`` as PNG (through a temporary file beside it) and close it."""
-    import os
-    import tempfile
+    """Save ``figure`` to ``path`` as PNG (atomically: :func:`~mottrack.io.atomic.atomic_write`)
+    and close it."""
 
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".png", dir=out.parent)
-    os.close(fd)
-    try:
+    def fill(tmp: str) -> None:
         figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
         os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
+
+    try:
+        return atomic_write(path, fill)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         import matplotlib.pyplot as plt
 
         plt.close(figure)
-    return out
