@@ -13,7 +13,6 @@ from .._extras import EXTRAS, missing_package_message
 from ..registry import get_tracker_class
 
 __all__ = [
-    "BENCHMARKS",
     "EXTRAS",
     "add_tracker_options",
     "device_arg",
@@ -22,8 +21,6 @@ __all__ = [
     "parse_params",
     "positive_float",
 ]
-
-BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20")
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

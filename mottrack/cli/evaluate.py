@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from ..eval import BENCHMARKS
 from ..io.outputs import check_output_file, save_with_fallback
-from .common import BENCHMARKS
 
 __all__ = ["add_parser", "run"]
 
