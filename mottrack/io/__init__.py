@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .atomic import atomic_write
-from .mot import MOTSequence, group_by_frame, iter_detections
+from .mot import MOTSequence, group_by_frame, iter_detections, load_detections
 from .motfile import ResultsWriter, load_mot_txt, write_results, write_sequence
 from .seqinfo import SeqInfo, read_seqinfo, write_seqinfo
 from .video import video_frames
@@ -15,6 +15,7 @@ __all__ = [
     "atomic_write",
     "group_by_frame",
     "iter_detections",
+    "load_detections",
     "load_mot_txt",
     "read_seqinfo",
     "video_frames",
