@@ -97,11 +97,7 @@ class TrackDrawer:
         """
         sv = self._sv
         scene = np.ascontiguousarray(image).copy()
-        dets = sv.Detections(
-            xyxy=np.asarray(tracks.xyxy, np.float32).reshape(-1, 4),
-            confidence=np.asarray(tracks.scores),
-            tracker_id=np.asarray(tracks.ids, int),
-        )
+        dets = tracks.to_supervision()
         if self._trails is not None:
             scene = self._trails.annotate(scene, dets)
         scene = self._boxes.annotate(scene, dets)
