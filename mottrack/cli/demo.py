@@ -99,4 +99,4 @@ def add_parser(sub: Any) -> None:
         "default: none)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
-    demo.set_defaults(func=run)
+    demo.set_defaults(func=run, prog=demo.prog)

@@ -59,4 +59,4 @@ def add_parser(sub: Any) -> None:
     ev.add_argument(
         "--json", metavar="FILE", help="also write the metrics as JSON here (default: none)"
     )
-    ev.set_defaults(func=run)
+    ev.set_defaults(func=run, prog=ev.prog)

@@ -243,4 +243,4 @@ def add_parser(sub: Any) -> None:
         help="torch device of the networks: cpu, cuda, cuda:N or mps (default: cpu)",
     )
     track.add_argument("--quiet", action="store_true", help="no progress bar")
-    track.set_defaults(func=run)
+    track.set_defaults(func=run, prog=track.prog)

@@ -88,5 +88,5 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--trials", type=int_at_least(1), default=20, help="Optuna trials (default 20)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="Optuna sampler seed")
     p.add_argument("--metric", default="HOTA", choices=TABLE_COLUMNS, help="default HOTA")
-    p.set_defaults(func=tune)
+    p.set_defaults(func=tune, prog=p.prog)
     return p
