@@ -35,7 +35,7 @@ class RunSpec:
     tracker : str
         Registry name (``"sort"``, ``"deepsort"``, ``"fairmot"``).
     params : dict of str to Any
-        Config overrides (typed, as from :func:`mottrack.cli.parse_params`).
+        Config overrides (typed, as from :func:`mottrack.registry.parse_params`).
     images : bool
         Read each frame's image and embed the detections' crops (implied for a tracker that
         needs appearance when ``features`` is not given).

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .._extras import import_extra
+from ..registry import parse_params
 from .batch import Task, run_tasks
 from .discover import SequenceJob
 from .engine import Engine
@@ -62,12 +63,7 @@ class TrialResult:
 
 
 def _typed(tracker: str, key: str, texts: Sequence[str], option: str) -> list[Any]:
-    from ..cli import parse_params
-
-    try:
-        return [parse_params(tracker, [f"{key}={t}"])[key] for t in texts]
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("--param", option, 1)) from None
+    return [parse_params(tracker, [f"{key}={t}"], option)[key] for t in texts]
 
 
 def parse_grid(tracker: str, items: Sequence[str]) -> dict[str, list[Any]]:
