@@ -31,13 +31,12 @@ from typing import Any
 
 from _common import environment, print_table, sequence_dirs, shared_root, write_json
 
-from mottrack.cli import parse_params
 from mottrack.datasets import SyntheticConfig, SyntheticSequence, generate
 from mottrack.deepsort.embedder import create_embedder
 from mottrack.eval import EvalResult, evaluate
 from mottrack.io import MOTSequence, iter_detections, write_results
 from mottrack.pipeline import Pipeline, track_frames, tracker_for_sequence
-from mottrack.registry import get_tracker_class, list_trackers
+from mottrack.registry import get_tracker_class, list_trackers, parse_params
 from mottrack.tracker import Tracker
 
 COLUMNS = ["HOTA", "MOTA", "IDF1", "IDSW", "FP", "FN"]

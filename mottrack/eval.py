@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     from .datasets import SyntheticSequence
 
-__all__ = ["BENCHMARKS", "TABLE_COLUMNS", "EvalResult", "evaluate", "evaluate_synthetic"]
+__all__ = [
+    "BENCHMARKS",
+    "TABLE_COLUMNS",
+    "EvalResult",
+    "evaluate",
+    "evaluate_synthetic",
+    "write_synthetic",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -282,17 +289,39 @@ def evaluate(
     return EvalResult(per_sequence, combined, benchmark, tracker_name, tuple(seqs))
 
 
+def write_synthetic(seq: SyntheticSequence, rows: ArrayLike, folder: PathLike) -> Path:
+    """Write a generated sequence and its results as :func:`evaluate` reads them.
+
+    Parameters
+    ----------
+    seq : SyntheticSequence
+        Written as the MOTChallenge folder ``<folder>/gt/<name>/`` (seqinfo, gt, det).
+    rows : array_like, shape (K, 10)
+        MOTChallenge results rows (e.g. ``track_frames(...).rows``), written atomically to
+        ``<folder>/results/<name>.txt``.
+    folder : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+    """
+    from .io import write_results
+
+    folder = Path(folder)
+    seq.write(folder / "gt")
+    write_results(folder / "results" / f"{seq.name}.txt", rows)
+    return folder
+
+
 def evaluate_synthetic(
     seq: SyntheticSequence, rows: ArrayLike, benchmark: str = "MOT17"
 ) -> EvalResult:
     """Evaluate results of a generated sequence: its ground truth and ``rows`` (MOTChallenge
-    results rows, ``(K, 10)``, e.g. ``track_frames(...).rows``) go to a temporary folder."""
-    from .io import write_results
-
+    results rows, ``(K, 10)``, e.g. ``track_frames(...).rows``) go to a temporary folder
+    (:func:`write_synthetic`)."""
     with tempfile.TemporaryDirectory(prefix="mottrack-eval-") as tmp:
-        folder = Path(tmp)
-        seq.write(folder / "gt")
-        write_results(folder / "results" / f"{seq.name}.txt", rows)
+        folder = write_synthetic(seq, rows, tmp)
         return evaluate(folder / "gt", folder / "results", benchmark=benchmark)
 
 

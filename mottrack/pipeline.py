@@ -181,11 +181,15 @@ class TrackingRun:
     seconds : dict of str to float
         Time per pipeline stage (``"detect"``, ``"embed"``, ``"track"``); reading inputs is
         not counted.
+    interrupted : bool
+        Ctrl-C stopped the run (``keep_on_interrupt=True``): ``rows`` and ``num_frames`` are
+        those of the frames tracked before it.
     """
 
     rows: NDArray[np.float64]
     num_frames: int
     seconds: dict[str, float]
+    interrupted: bool = False
 
     @property
     def tracker_seconds(self) -> float:
@@ -214,6 +218,7 @@ def track_frames(
     total: int | None = None,
     desc: str = "tracking",
     on_frame: Callable[[int, NDArray[np.uint8] | None, Tracks], object] | None = None,
+    keep_on_interrupt: bool = False,
 ) -> TrackingRun:
     """Reset ``pipeline`` and run it over ``(frame_number, detections[, image])`` items.
 
@@ -233,6 +238,10 @@ def track_frames(
     on_frame : callable, optional
         Called as ``on_frame(frame_number, image, tracks)`` after each frame (``image`` is
         None for frames given without one): drawing, writing a video, showing a window.
+    keep_on_interrupt : bool, default False
+        On Ctrl-C (``KeyboardInterrupt`` from the frames, the pipeline or ``on_frame``), return
+        what was tracked so far with ``interrupted=True`` instead of raising. A frame counts
+        once its tracks are computed (the tracker rolls back a frame it was interrupted in).
 
     Returns
     -------
@@ -242,19 +251,23 @@ def track_frames(
         pipeline = Pipeline(pipeline)
     pipeline.reset()
     out: list[NDArray[np.float64]] = []
-    count = 0
     previous = None
-    for item in tqdm(frames, total=total, desc=desc, disable=not progress, unit="frame"):
-        number, dets, image = item if len(item) == 3 else (*item, None)
-        if previous is not None and number != previous + 1:
-            raise ValueError(
-                f"frames: expected consecutive frame numbers, got {number} after {previous}"
-            )
-        previous = number
-        tracks = pipeline.update(image, dets)
-        count += 1
-        out.append(tracks.to_mot(number))
-        if on_frame is not None:
-            on_frame(number, image, tracks)
+    interrupted = False
+    try:
+        for item in tqdm(frames, total=total, desc=desc, disable=not progress, unit="frame"):
+            number, dets, image = item if len(item) == 3 else (*item, None)
+            if previous is not None and number != previous + 1:
+                raise ValueError(
+                    f"frames: expected consecutive frame numbers, got {number} after {previous}"
+                )
+            previous = number
+            tracks = pipeline.update(image, dets)
+            out.append(tracks.to_mot(number))
+            if on_frame is not None:
+                on_frame(number, image, tracks)
+    except KeyboardInterrupt:
+        if not keep_on_interrupt:
+            raise
+        interrupted = True
     rows = np.concatenate(out) if out else np.zeros((0, 10))
-    return TrackingRun(rows, count, dict(pipeline.seconds))
+    return TrackingRun(rows, len(out), dict(pipeline.seconds), interrupted)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .tracker import Tracker
 
-__all__ = ["create_tracker", "get_tracker_class", "list_trackers", "register_tracker"]
+__all__ = [
+    "create_tracker",
+    "get_tracker_class",
+    "list_trackers",
+    "parse_params",
+    "register_tracker",
+]
 
 T = TypeVar("T", bound=type[Tracker])
 
@@ -67,3 +74,55 @@ def create_tracker(name: str, **overrides: Any) -> Tracker:
     Tracker
     """
     return get_tracker_class(name)(**overrides)
+
+
+def parse_params(tracker: str, items: Sequence[str], option: str = "--param") -> dict[str, Any]:
+    """Turn ``["key=value", ...]`` into config overrides typed like the config's defaults.
+
+    Parameters
+    ----------
+    tracker : str
+        A name from :func:`list_trackers`, whose configuration gives the keys and types.
+    items : sequence of str
+        ``key=value`` texts.
+    option : str, default "--param"
+        The option the items came from, named in the messages (``"--grid"``, ``"--range"``).
+
+    Returns
+    -------
+    dict of str to Any
+        Key -> value (``bool``, ``int``, ``float`` or ``str``, as the default).
+
+    Raises
+    ------
+    ValueError
+        For a malformed item, an unknown key (listing the valid ones) or an unparsable value.
+    """
+    config_class = get_tracker_class(tracker).config_class
+    fields = {f.name: f for f in dataclasses.fields(config_class)}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"{option}: expected key=value, got {item!r}")
+        if key not in fields:
+            raise ValueError(
+                f"{option}: unknown key {key!r} for {tracker}; valid: {sorted(fields)}"
+            )
+        default = fields[key].default
+        try:
+            if isinstance(default, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(text)
+                value: Any = text.lower() in ("true", "1")
+            elif isinstance(default, int):
+                value = int(text)
+            elif isinstance(default, float):
+                value = float(text)
+            else:
+                value = text
+        except ValueError:
+            kind = type(default).__name__
+            raise ValueError(f"{option} {key}: expected a {kind}, got {text!r}") from None
+        out[key] = value
+    return out

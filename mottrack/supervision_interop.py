@@ -91,8 +91,9 @@ def to_supervision(tracks: Tracks, detections: Any = None) -> Any:
         tracks or the detections carry classes, ``data`` (each value with M rows, plus
         ``"det_index"``), ``mask`` (M, H, W) when the detections have masks.
     """
-    import supervision as sv
+    from ._extras import import_extra
 
+    sv = import_extra("supervision", "to_supervision")
     index = np.asarray(tracks.det_index, np.int64)
     if detections is not None and len(index) and index.max() >= len(detections):
         raise ValueError(

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from ._extras import import_extra
 from .types import Tracks
 
 __all__ = ["TrackDrawer", "import_supervision"]
@@ -20,14 +21,7 @@ __all__ = ["TrackDrawer", "import_supervision"]
 
 def import_supervision() -> Any:
     """``supervision``, or a ``ModuleNotFoundError`` naming the ``viz`` extra."""
-    try:
-        import supervision
-    except ModuleNotFoundError as exc:
-        raise ModuleNotFoundError(
-            f"drawing tracks needs the 'viz' extra ({exc}): pip install 'mottrack[viz]'",
-            name=exc.name,
-        ) from None
-    return supervision
+    return import_extra("supervision", "drawing tracks")
 
 
 class TrackDrawer:
@@ -103,11 +97,7 @@ class TrackDrawer:
         """
         sv = self._sv
         scene = np.ascontiguousarray(image).copy()
-        dets = sv.Detections(
-            xyxy=np.asarray(tracks.xyxy, np.float32).reshape(-1, 4),
-            confidence=np.asarray(tracks.scores),
-            tracker_id=np.asarray(tracks.ids, int),
-        )
+        dets = tracks.to_supervision()
         if self._trails is not None:
             scene = self._trails.annotate(scene, dets)
         scene = self._boxes.annotate(scene, dets)

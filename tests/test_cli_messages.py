@@ -113,6 +113,20 @@ def test_a_missing_package_names_its_extra(
     assert f"pip install 'mottrack[{extra}]'" in line and package in line, line
 
 
+def test_the_cnn_embedder_without_torch_is_one_line(
+    shared_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    det = shared_root / "data" / "MOT15" / "train" / "TUD-Campus" / "det" / "det.txt"
+    monkeypatch.setitem(sys.modules, "torch", None)  # import fails as if not installed
+    argv = ["track", "--det", str(det), "--tracker", "deepsort", "--images", "--embedder", "cnn"]
+    line = _error(capsys, [*argv, "--out", str(tmp_path / "r.txt"), "--quiet"])
+    assert line.startswith("mottrack track: error: create_embedder('cnn') needs PyTorch"), line
+    assert "pip install mottrack[torch]" in line and not (tmp_path / "r.txt").exists()
+
+
 def _parsers(parser: argparse.ArgumentParser, name: str = "mottrack"):
     yield name, parser
     for action in parser._actions:

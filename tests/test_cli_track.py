@@ -14,7 +14,7 @@ import pytest
 
 from mottrack.cli import main
 from mottrack.datasets import generate
-from mottrack.io import load_mot_txt
+from mottrack.io import MOTSequence, load_mot_txt
 from mottrack.io.sources import open_source
 
 
@@ -166,6 +166,24 @@ def test_fairmot_detector_on_resized_frames(
     cap = cv2.VideoCapture(str(video))
     ok, image = cap.read()
     assert ok and image.shape[:2] == (192, 320)
+
+
+def test_a_gt_file_as_det_is_refused_as_motsequence_refuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A MOT16/17/20 gt file (9 columns: its column 7 is 'consider', not a score) given as
+    --det with a SOURCE fails before tracking, with MOTSequence's own one-line error."""
+    folder = generate(num_frames=3, num_objects=2, seed=0).write(tmp_path / "s", render=True)
+    gt = tmp_path / "gt.txt"
+    gt.write_text("1,1,10,10,20,40,1,1,1\n2,1,12,10,20,40,0,1,1\n")
+    with pytest.raises(ValueError, match="9 columns") as refused:
+        _ = MOTSequence(folder, det_file=gt).detections
+    out = tmp_path / "r.txt"
+    argv = ["track", str(folder / "img1"), "--det", str(gt), "--out", str(out), "--quiet"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"mottrack track: error: {refused.value}\n"
+    assert captured.out == "" and not out.exists()
 
 
 STOPPER = textwrap.dedent(

@@ -15,9 +15,9 @@ import cv2
 import pytest
 from jobs_helpers import mot15_root, read_all, rendered_root
 
+from mottrack._extras import import_extra
 from mottrack.cli import main
 from mottrack.jobs import LocalEngine, MissingExtraError, discover
-from mottrack.jobs.engine import require
 
 REPO = Path(__file__).resolve().parents[1]
 SUMMARY = re.compile(r"(\d+) run \((\d+) failed\), (\d+) skipped")
@@ -215,7 +215,7 @@ def test_user_mistakes_are_one_line(
 
 def test_missing_extra_names_it() -> None:
     with pytest.raises(MissingExtraError, match=r"pip install 'mottrack\[ray\]'") as info:
-        require("mottrack_no_such_module", "ray", "--engine ray")
+        import_extra("mottrack_no_such_module", "--engine ray", "ray")
     assert isinstance(info.value, ValueError)  # the command prints it as one line
 
 

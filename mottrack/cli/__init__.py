@@ -1,8 +1,9 @@
 """The ``mottrack`` command, one module per sub-command.
 
 A sub-command module has ``add_parser(sub)``, which adds its parser to the sub-parsers and sets
-``func``; :data:`SUBCOMMANDS` lists them in ``--help`` order (a new sub-command is one more
-entry). Modules import their heavy dependencies (torch, TrackEval, supervision, matplotlib)
+``func`` and ``prog`` (the leaf parser's own, e.g. ``mottrack plot timeline``, which starts its
+error messages); :data:`SUBCOMMANDS` lists them in ``--help`` order (a new sub-command is one
+more entry). Modules import their heavy dependencies (torch, TrackEval, supervision, matplotlib)
 only when the sub-command runs.
 
 A user's mistake is one line on standard error and exit status 2, never a traceback: bad
@@ -79,10 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = "mottrack"
     try:
         args = parser.parse_args(argv)
-        words = (args.command, getattr(args, "network", None), getattr(args, "source", None))
-        words = words if args.command != "track" else (args.command,)
-        words = (*words[:1], getattr(args, "plot", None)) if args.command == "plot" else words
-        name = " ".join([name, *(word for word in words if word)])
+        name = getattr(args, "prog", name)
         return int(args.func(args))
     except (ValueError, TypeError, OSError, ModuleNotFoundError) as exc:
         print(f"{name}: error: {_one_line(exc)}", file=sys.stderr)

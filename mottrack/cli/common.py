@@ -1,19 +1,17 @@
-"""What several sub-commands share: argparse value types, ``--param`` parsing, and the one-line
+"""What several sub-commands share: argparse value types and ``--tracker``/``--param``;
+re-exported, ``--param`` parsing (:func:`mottrack.registry.parse_params`) and the one-line
 message for a missing optional package (naming the extra that brings it)."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from .._extras import EXTRAS, missing_package_message
-from ..registry import get_tracker_class
+from ..registry import parse_params
 
 __all__ = [
-    "BENCHMARKS",
     "EXTRAS",
     "add_tracker_options",
     "device_arg",
@@ -22,8 +20,6 @@ __all__ = [
     "parse_params",
     "positive_float",
 ]
-
-BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20")
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -65,42 +61,6 @@ def device_arg(auto: bool = False) -> Callable[[str], str]:
         raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}")
 
     return parse
-
-
-def parse_params(tracker: str, items: Sequence[str]) -> dict[str, Any]:
-    """Turn ``["key=value", ...]`` into config overrides typed like the config's defaults.
-
-    Raises
-    ------
-    ValueError
-        For a malformed item, an unknown key (listing the valid ones) or an unparsable value.
-    """
-    config_class = get_tracker_class(tracker).config_class
-    fields = {f.name: f for f in dataclasses.fields(config_class)}
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--param: expected key=value, got {item!r}")
-        if key not in fields:
-            raise ValueError(f"--param: unknown key {key!r} for {tracker}; valid: {sorted(fields)}")
-        default = fields[key].default
-        try:
-            if isinstance(default, bool):
-                if text.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError(text)
-                value: Any = text.lower() in ("true", "1")
-            elif isinstance(default, int):
-                value = int(text)
-            elif isinstance(default, float):
-                value = float(text)
-            else:
-                value = text
-        except ValueError:
-            kind = type(default).__name__
-            raise ValueError(f"--param {key}: expected a {kind}, got {text!r}") from None
-        out[key] = value
-    return out
 
 
 def add_tracker_options(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:

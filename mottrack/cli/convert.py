@@ -72,4 +72,4 @@ def add_parser(sub: Any) -> None:
             choices=("auto", "mot17", "mot15"),
             help="gt.txt layout (default: auto, from the column count)",
         )
-        parser.set_defaults(func=_cmd_convert)
+        parser.set_defaults(func=_cmd_convert, prog=parser.prog)

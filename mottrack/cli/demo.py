@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from ..io.outputs import SavedElsewhere, check_output_dir, save_with_fallback
@@ -17,8 +15,7 @@ def run(args: argparse.Namespace) -> int:
     """Generate, track, evaluate; ``--video`` also writes the scene with its tracks drawn."""
     from ..datasets import generate
     from ..deepsort.histogram import HistogramEmbedder
-    from ..eval import evaluate
-    from ..io import write_results
+    from ..eval import evaluate_synthetic, write_synthetic
     from ..pipeline import Pipeline, track_frames
     from ..registry import create_tracker
     from .frame_outputs import FrameOutputs, check_video_name
@@ -51,28 +48,25 @@ def run(args: argparse.Namespace) -> int:
         if outputs is not None:
             outputs.finish(ok)
 
-    def write(folder: Path) -> None:
-        seq.write(folder / "gt")
-        write_results(folder / "results" / f"{seq.name}.txt", run_.rows)
-
     failure: SavedElsewhere | None = None
-    with tempfile.TemporaryDirectory(prefix="mottrack-demo-") as tmp:
-        folder = Path(tmp) if out is None else out
+    if out is not None:
         try:
-            save_with_fallback(folder, write, "--out", folder=True)
-        except SavedElsewhere as exc:  # evaluate the copy, then report where it is
+            save_with_fallback(
+                out, lambda folder: write_synthetic(seq, run_.rows, folder), "--out", folder=True
+            )
+        except SavedElsewhere as exc:  # print the metrics first, then say where the copy is
             if exc.fallback is None:
                 raise
-            failure, folder = exc, exc.fallback
-        result = evaluate(folder / "gt", folder / "results", benchmark="MOT17")
-        print(f"Synthetic sequence {seq.name}: {args.frames} frames, ~{args.objects} objects")
-        print(f"Tracker: {tracker!r}")
-        print(result.table())
-        print(f"Tracker speed: {run_.fps:.0f} frames/s ({run_.num_frames} frames, tracker only)")
-        if out is not None and failure is None:
-            print(f"Sequence and results written under {out}")
-        if video is not None:
-            print(f"Annotated video: {video}")
+            failure = exc
+    result = evaluate_synthetic(seq, run_.rows, benchmark="MOT17")
+    print(f"Synthetic sequence {seq.name}: {args.frames} frames, ~{args.objects} objects")
+    print(f"Tracker: {tracker!r}")
+    print(result.table())
+    print(f"Tracker speed: {run_.fps:.0f} frames/s ({run_.num_frames} frames, tracker only)")
+    if out is not None and failure is None:
+        print(f"Sequence and results written under {out}")
+    if video is not None:
+        print(f"Annotated video: {video}")
     if failure is not None:
         raise failure
     return 0
@@ -105,4 +99,4 @@ def add_parser(sub: Any) -> None:
         "default: none)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
-    demo.set_defaults(func=run)
+    demo.set_defaults(func=run, prog=demo.prog)

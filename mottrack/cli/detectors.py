@@ -39,20 +39,18 @@ class DetRows:
 
     @classmethod
     def load(cls, det: str, features: str | None, scale: float, min_score: float | None) -> DetRows:
-        """Read ``--det`` (and ``--features``), scale the boxes by ``scale``, drop weak rows."""
-        from ..io import iter_detections, load_mot_txt
-        from ..io.mot import _load_features
+        """Read ``--det`` (and ``--features``) with :func:`mottrack.io.load_detections`, as
+        :class:`~mottrack.io.MOTSequence` does (a 9-column gt file is refused), scale the boxes
+        by ``scale``, drop weak rows."""
+        from ..io import iter_detections, load_detections
         from .track_detfile import check_features_match
 
         path = Path(det)
         if not path.is_file():
             raise FileNotFoundError(f"--det: file not found: {path}")
-        emb = None
+        rows, emb = load_detections(path, features)
         if features is not None:
-            rows, emb = _load_features(Path(features))
             check_features_match(path, rows)
-        else:
-            rows = load_mot_txt(path, min_cols=7)
         rows = np.array(rows[:, :7] if rows.size else np.zeros((0, 7)), dtype=np.float64)
         rows[:, 2:6] *= scale
         last = int(rows[:, 0].max()) if len(rows) else 0

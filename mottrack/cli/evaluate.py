@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from ..eval import BENCHMARKS
 from ..io.outputs import check_output_file, save_with_fallback
-from .common import BENCHMARKS
 
 __all__ = ["add_parser", "run"]
 
@@ -59,4 +59,4 @@ def add_parser(sub: Any) -> None:
     ev.add_argument(
         "--json", metavar="FILE", help="also write the metrics as JSON here (default: none)"
     )
-    ev.set_defaults(func=run)
+    ev.set_defaults(func=run, prog=ev.prog)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..registry import list_trackers
-from .common import int_at_least, parse_params
+from .common import add_tracker_options, int_at_least, parse_params
 
 __all__ = ["MAX_STATUS", "add_job_options", "clear_manifest", "setup_job"]
 
@@ -19,10 +19,7 @@ MAX_STATUS = 100
 def add_job_options(p: argparse.ArgumentParser) -> None:
     """Options ``run`` and ``tune`` share: input, tracker, feeding, engine."""
     p.add_argument("--root", required=True, help="MOTChallenge split folder, or videos folder")
-    p.add_argument("--tracker", default="sort", choices=list_trackers(), help="default sort")
-    p.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE", help="tracker setting"
-    )
+    add_tracker_options(p, list_trackers())
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--workers", type=int_at_least(1), default=1, help="parallel tasks (default 1)")
     p.add_argument("--engine", default="local", choices=("local", "ray"), help="default local")

@@ -95,4 +95,4 @@ def add_parser(sub: Any) -> None:
     )
     for parser in (metrics, timeline, traj):
         parser.add_argument("--out", required=True, metavar="FILE.png", help="PNG to write")
-        parser.set_defaults(func=run)
+        parser.set_defaults(func=run, prog=parser.prog)

@@ -50,5 +50,5 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     add_job_options(p)
     p.add_argument("--eval", choices=BENCHMARKS, help="then evaluate with TrackEval (gt in root)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, prog=p.prog)
     return p

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..io.outputs import check_output_file, save_with_fallback
-from ..registry import get_tracker_class, list_trackers
+from ..registry import list_trackers
 from .common import add_tracker_options, device_arg, int_at_least, parse_params, positive_float
 from .detectors import DetRows, add_detector_options, load_detector
 from .track_detfile import make_embedder, run_det_file
@@ -75,10 +75,9 @@ def _frames(source: Any, rows: DetRows | None, resize: Any, seconds: dict[str, f
 
 def run_source(args: argparse.Namespace) -> int:
     """Track SOURCE's frames; write ``--out``/``--video``, ``--show``; print a JSON summary."""
-    from ..io import write_results
+    from ..io import SeqInfo, write_results
     from ..io.sources import open_source, quiet_opencv
-    from ..pipeline import Pipeline, track_frames
-    from ..registry import create_tracker
+    from ..pipeline import Pipeline, track_frames, tracker_for_sequence
     from .frame_outputs import FrameOutputs, check_display, check_video_name
 
     _check_args(args)
@@ -101,11 +100,8 @@ def run_source(args: argparse.Namespace) -> int:
             f"SOURCE {args.source}: expected detections too: --det FILE (MOTChallenge rows), "
             "--detector fairmot --weights CKPT, or --detector module:callable"
         )
-    params = parse_params(args.tracker, args.param)
-    fields = get_tracker_class(args.tracker).config_class.__dataclass_fields__
-    if "frame_rate" in fields and "frame_rate" not in params and source.fps > 0:
-        params["frame_rate"] = source.fps
-    tracker = create_tracker(args.tracker, **params)
+    info = SeqInfo(source.name, source.num_frames or 0, source.fps, 0, 0)  # its frame rate
+    tracker = tracker_for_sequence(args.tracker, info, **parse_params(args.tracker, args.param))
     embedder = None
     has_embeddings = rows.has_embeddings if rows is not None else args.detector == "fairmot"
     if tracker.requires_embeddings and not has_embeddings:
@@ -118,40 +114,37 @@ def run_source(args: argparse.Namespace) -> int:
     seconds = {"read": 0.0}
     pipeline = Pipeline(tracker, detector=detector, embedder=embedder)
     frames = _frames(source, rows, args.resize, seconds)
-    tracked: list[np.ndarray] = []  # rows so far: kept when Ctrl-C (or q) stops the run
-
-    def on_frame(number: int, image: Any, tracks: Any) -> None:
-        tracked.append(tracks.to_mot(number))
-        if outputs is not None:
-            outputs(number, image, tracks)
-
-    ok = stopped = False
+    finished = False
     started = time.perf_counter()
-    try:
-        track_frames(
-            pipeline, frames, not args.quiet, source.num_frames, source.name, on_frame=on_frame
+    try:  # Ctrl-C (or q) stops the run: the frames tracked so far are kept
+        run = track_frames(
+            pipeline,
+            frames,
+            not args.quiet,
+            source.num_frames,
+            source.name,
+            on_frame=outputs,
+            keep_on_interrupt=True,
         )
-        ok = True
-    except KeyboardInterrupt:
-        stopped = True
+        finished = True
     finally:
-        written = None if outputs is None else outputs.finish(ok or stopped)
-    results = np.concatenate(tracked) if tracked else np.zeros((0, 10))
+        written = None if outputs is None else outputs.finish(finished)
+    results, stopped = run.rows, run.interrupted
     if out is not None:
         save_with_fallback(out, lambda path: write_results(path, results), "--out")
     if rows is not None and not stopped:
-        rows.warn_beyond(len(tracked))
-    seconds.update(pipeline.seconds)
+        rows.warn_beyond(run.num_frames)
+    seconds.update(run.seconds)
     if outputs is not None:
         seconds.update(outputs.seconds)
     wall = time.perf_counter() - started
     summary = {
         "source": args.source,
-        "frames": len(tracked),
+        "frames": run.num_frames,
         "tracks": int(np.unique(results[:, 1]).size),
         "result_rows": len(results),
         "seconds": {key: round(value, 4) for key, value in seconds.items()},
-        "frames_per_s": round(len(tracked) / wall, 2) if wall > 0 else None,
+        "frames_per_s": round(run.num_frames / wall, 2) if wall > 0 else None,
         "out": None if out is None else str(out),
         "video": None if written is None else str(written),
         "stopped": stopped,
@@ -159,7 +152,8 @@ def run_source(args: argparse.Namespace) -> int:
     print(json.dumps(summary))
     if stopped:
         print(
-            f"mottrack track: interrupted after {len(tracked)} frames; what was tracked is written",
+            f"mottrack track: interrupted after {run.num_frames} frames; what was tracked is "
+            "written",
             file=sys.stderr,
         )
         return 130
@@ -249,4 +243,4 @@ def add_parser(sub: Any) -> None:
         help="torch device of the networks: cpu, cuda, cuda:N or mps (default: cpu)",
     )
     track.add_argument("--quiet", action="store_true", help="no progress bar")
-    track.set_defaults(func=run)
+    track.set_defaults(func=run, prog=track.prog)

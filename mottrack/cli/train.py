@@ -122,7 +122,7 @@ def _add_train_fairmot(what: Any) -> None:
     )
     fm.add_argument("--weights", metavar="CKPT", help="initial weights (e.g. fairmot_dla34.pth)")
     fm.add_argument("--quiet", action="store_true", help="no progress bar")
-    fm.set_defaults(func=_cmd_train_fairmot)
+    fm.set_defaults(func=_cmd_train_fairmot, prog=fm.prog)
 
 
 def add_parser(sub: Any) -> None:
@@ -170,5 +170,5 @@ def add_parser(sub: Any) -> None:
         help="skip MOT16/17 gt boxes less visible than this (default 0)",
     )
     reid.add_argument("--quiet", action="store_true", help="no progress bar")
-    reid.set_defaults(func=_cmd_train_reid)
+    reid.set_defaults(func=_cmd_train_reid, prog=reid.prog)
     _add_train_fairmot(what)

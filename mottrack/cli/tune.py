@@ -16,18 +16,19 @@ __all__ = ["add_parser", "tune"]
 
 
 def tune(args: argparse.Namespace) -> int:
+    from .._extras import import_extra
     from ..jobs import create_engine
-    from ..jobs.engine import require
     from ..jobs.tune import grid_trials, optuna_search, parse_grid, parse_ranges, run_trials
     from ..jobs.tune_report import best_trial, param_line, plot_trials, write_csv
+    from ..plots.common import pyplot
 
     out = Path(args.out)
     spec, jobs, _ = setup_job(args, out)
     if bool(args.grid) == bool(args.range):
         raise ValueError("tune: expected --grid KEY=V1,V2,... or --range KEY=LOW:HIGH (not both)")
-    require("matplotlib", "tune", "the trials plot")  # before any work
+    pyplot("the trials plot", "tune")  # before any work
     if args.range:
-        require("optuna", "tune", "--range (the Optuna sampler)")
+        import_extra("optuna", "--range (the Optuna sampler)")
     if args.fresh:
         for folder in sorted((out / "trials").glob("*")):
             clear_manifest(folder)
@@ -87,5 +88,5 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--trials", type=int_at_least(1), default=20, help="Optuna trials (default 20)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="Optuna sampler seed")
     p.add_argument("--metric", default="HOTA", choices=TABLE_COLUMNS, help="default HOTA")
-    p.set_defaults(func=tune)
+    p.set_defaults(func=tune, prog=p.prog)
     return p

@@ -177,8 +177,9 @@ def create_embedder(
     ------
     ValueError
         For an unknown ``name`` (listing the valid ones) or arguments the embedder does not take.
-    ImportError
-        For ``"cnn"`` when PyTorch is not installed.
+    mottrack._extras.MissingExtraError
+        For ``"cnn"`` when PyTorch is not installed (an ``ImportError``, printed by the command
+        line as one line).
     """
     if name == "histogram":
         if weights is not None:
@@ -192,9 +193,12 @@ def create_embedder(
         try:
             import torch  # noqa: F401
         except ImportError as exc:
-            raise ImportError(
+            from .._extras import MissingExtraError
+
+            raise MissingExtraError(
                 "create_embedder('cnn') needs PyTorch, which is not installed: "
-                "pip install mottrack[torch]"
+                "pip install mottrack[torch]",
+                name=exc.name or "torch",
             ) from exc
         from .cnn import CNNEmbedder
 

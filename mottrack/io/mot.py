@@ -24,7 +24,7 @@ from ..types import Detections
 from .motfile import first_invalid_row, load_mot_txt
 from .seqinfo import PathLike, SeqInfo, read_seqinfo
 
-__all__ = ["MOTSequence", "group_by_frame", "iter_detections"]
+__all__ = ["MOTSequence", "group_by_frame", "iter_detections", "load_detections"]
 
 F64 = NDArray[np.float64]
 
@@ -207,18 +207,10 @@ class MOTSequence:
 
     @property
     def detections(self) -> F64:
-        """Raw det rows, shape (N, C) with C >= 7, in file order (loaded once).
-
-        A det file of 9 columns is refused (``ValueError``): that is the MOT16/17/20 gt layout,
-        whose column 7 is the "consider" flag, not a score.
-        """
+        """Raw det rows, shape (N, C) with C >= 7, in file order (loaded once, by
+        :func:`load_detections`: a 9-column file, the MOT16/17/20 gt layout, is refused)."""
         if self._det is None:
-            if self.features_path is not None:
-                self._det, self._emb = _load_features(self.features_path)
-            else:
-                self._det = _check_det_layout(
-                    load_mot_txt(self.det_path, min_cols=7), self.det_path
-                )
+            self._det, self._emb = load_detections(self.det_path, self.features_path)
         return self._det
 
     @property
@@ -286,6 +278,38 @@ class MOTSequence:
             yield i + 1, dets
 
     __iter__ = frames
+
+
+def load_detections(
+    det_file: PathLike, features: PathLike | None = None
+) -> tuple[F64, NDArray[np.floating] | None]:
+    """Detection rows of a MOTChallenge det file, or of a features ``.npy`` with embeddings.
+
+    Parameters
+    ----------
+    det_file : str or os.PathLike
+        A det file, ``frame, id, x, y, w, h, score[, x, y, z]`` rows (7 or more columns).
+    features : str or os.PathLike, optional
+        A deep_sort-style ``.npy`` of shape ``(N, 7 + D)``; when given, its columns 0-6 are the
+        rows (``det_file`` is not read) and columns 7+ the embeddings.
+
+    Returns
+    -------
+    rows : ndarray, shape (N, C)
+        The rows in file order (``C >= 7``).
+    embeddings : ndarray, shape (N, D), or None
+        The features' embeddings; None without ``features``.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        A missing or unreadable file (named); a det file of 9 columns, the MOT16/17/20 gt
+        layout, whose column 7 is the "consider" flag, not a score.
+    """
+    if features is not None:
+        return _load_features(Path(features))
+    path = Path(det_file)
+    return _check_det_layout(load_mot_txt(path, min_cols=7), path), None
 
 
 def _check_det_layout(rows: F64, path: Path) -> F64:

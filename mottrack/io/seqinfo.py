@@ -5,11 +5,12 @@ from __future__ import annotations
 import codecs
 import configparser
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import atomic_write
 
 __all__ = [
     "PathLike",
@@ -113,19 +114,15 @@ def write_seqinfo(path: PathLike, info: SeqInfo) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path`` then ``os.replace`` it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+    """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` atomically (:func:`.atomic_write`),
+    keeping the mode of the file it replaces (0644 for a new one)."""
+
+    def fill(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+
+    atomic_write(path, fill)
 
 
 _WIDE_BOMS = (  # checked in this order: the UTF-32 LE mark starts with the UTF-16 LE one

@@ -1,7 +1,7 @@
 """Finding the sequences under a root: MOTChallenge folders or videos, longest first.
 
 A root is a MOTChallenge split (sub-folders with ``det/det.txt``), one such sequence folder, or
-a folder of videos (``*.mp4``, ``*.avi``, ``*.mov``, ``*.mkv``, ``*.webm``), each with its
+a folder of videos (the suffixes of :data:`mottrack.io.sources.VIDEO_EXTENSIONS`), each with its
 detections beside it as ``<stem>.det.txt`` (MOTChallenge rows, frames numbered as the video's).
 """
 
@@ -13,12 +13,10 @@ from pathlib import Path
 
 import cv2
 
-from ..io.seqinfo import read_seqinfo
+from ..io import MOTSequence, load_mot_txt
+from ..io.sources import VIDEO_EXTENSIONS
 
-__all__ = ["VIDEO_SUFFIXES", "SequenceJob", "discover"]
-
-#: File name suffixes taken as videos.
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+__all__ = ["SequenceJob", "discover"]
 
 
 @dataclass(frozen=True)
@@ -52,34 +50,36 @@ class SequenceJob:
         return path / "det" / "det.txt"
 
 
-def _det_frames(det: Path) -> int:
-    """The largest frame number in column 1 of a det file (0 when empty or unreadable)."""
-    last = 0
-    try:
-        with det.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                head = line.replace(" ", ",").split(",", 1)[0].strip()
-                if head.replace(".", "", 1).isdigit():
-                    last = max(last, int(float(head)))
-    except OSError:
-        return 0
-    return last
-
-
 def _mot_job(folder: Path) -> SequenceJob:
-    ini = folder / "seqinfo.ini"
-    if ini.is_file():
-        info = read_seqinfo(ini)
-        return SequenceJob(info.name, str(folder), "mot", info.seq_length)
-    return SequenceJob(folder.name, str(folder), "mot", _det_frames(folder / "det" / "det.txt"))
+    """The job of a sequence folder, named and sized by :attr:`MOTSequence.info`.
+
+    Without ``seqinfo.ini``, a det file that cannot be read counts 0 frames: that sequence
+    fails when it runs, with the file's error, and the others go on. A bad ``seqinfo.ini``
+    stops the discovery.
+    """
+    try:
+        info = MOTSequence(folder).info
+    except (ValueError, OSError):
+        if (folder / "seqinfo.ini").is_file():
+            raise
+        return SequenceJob(folder.name, str(folder), "mot", 0)
+    return SequenceJob(info.name, str(folder), "mot", info.seq_length)
 
 
 def _video_job(video: Path) -> SequenceJob:
+    """The job of a video: OpenCV's frame count, else the last frame of its det file (0 when
+    that cannot be read: the sequence fails when it runs, with the file's error)."""
     cap = cv2.VideoCapture(str(video))
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
     cap.release()
     job = SequenceJob(video.stem, str(video), "video", max(count, 0))
-    return job if count > 0 else SequenceJob(job.name, job.path, "video", _det_frames(job.det_path))
+    if count > 0:
+        return job
+    try:
+        rows = load_mot_txt(job.det_path, min_cols=7)
+    except (ValueError, OSError):
+        return job
+    return SequenceJob(job.name, job.path, "video", int(rows[:, 0].max()) if len(rows) else 0)
 
 
 def discover(root: str | os.PathLike[str]) -> list[SequenceJob]:
@@ -112,12 +112,12 @@ def discover(root: str | os.PathLike[str]) -> list[SequenceJob]:
         jobs += [
             _video_job(p)
             for p in entries
-            if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".")
+            if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS and not p.name.startswith(".")
         ]
     if not jobs:
         raise ValueError(
             f"--root: expected sequence folders with det/det.txt or videos "
-            f"({', '.join(VIDEO_SUFFIXES)}) in {folder}, found none"
+            f"({', '.join(VIDEO_EXTENSIONS)}) in {folder}, found none"
         )
     names = [job.name for job in jobs]
     twice = sorted({n for n in names if names.count(n) > 1})

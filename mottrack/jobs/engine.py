@@ -17,13 +17,13 @@ task. Submission follows the items' order, so items sorted longest first start f
 from __future__ import annotations
 
 import contextlib
-import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from types import ModuleType
 from typing import Any
+
+from .._extras import MissingExtraError, import_extra
 
 __all__ = [
     "Engine",
@@ -32,22 +32,7 @@ __all__ = [
     "RayEngine",
     "SerialEngine",
     "create_engine",
-    "require",
 ]
-
-
-class MissingExtraError(ImportError, ValueError):
-    """An optional dependency is missing; the message names the extra that installs it."""
-
-
-def require(module: str, extra: str, what: str) -> ModuleType:
-    """Import ``module`` or raise :class:`MissingExtraError` naming ``extra``."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingExtraError(
-            f"{what} needs {module}, which is not installed: pip install 'mottrack[{extra}]'"
-        ) from None
 
 
 class Engine:
@@ -173,7 +158,7 @@ class RayEngine(Engine):
     name = "ray"
 
     def __init__(self, address: str | None = None, workers: int = 1) -> None:
-        self._ray = require("ray", "ray", "--engine ray")
+        self._ray = import_extra("ray", "--engine ray")
         self._owned = False
         if not self._ray.is_initialized():
             options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}

@@ -13,12 +13,15 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..io import MOTSequence, iter_detections, load_mot_txt, video_frames
 from ..io.motfile import results_text
 from ..io.seqinfo import SeqInfo
 from .discover import SequenceJob
+
+if TYPE_CHECKING:
+    from ..tracker import Tracker
 
 __all__ = ["RunSpec", "SequenceResult", "run_sequence"]
 
@@ -32,7 +35,7 @@ class RunSpec:
     tracker : str
         Registry name (``"sort"``, ``"deepsort"``, ``"fairmot"``).
     params : dict of str to Any
-        Config overrides (typed, as from :func:`mottrack.cli.parse_params`).
+        Config overrides (typed, as from :func:`mottrack.registry.parse_params`).
     images : bool
         Read each frame's image and embed the detections' crops (implied for a tracker that
         needs appearance when ``features`` is not given).
@@ -116,19 +119,19 @@ def _video_frames(job: SequenceJob, spec: RunSpec, with_images: bool) -> Iterato
         yield number, frame_dets, image
 
 
-def _feed(job: SequenceJob, spec: RunSpec, tracker_name: str) -> tuple[SeqInfo, Iterable, Any]:
-    """``(info, frames, embedder)`` for one sequence."""
+def _feed(job: SequenceJob, spec: RunSpec) -> tuple[Tracker, Iterable, bool]:
+    """``(tracker, frames, images)`` for one sequence: ``images`` when the frames carry their
+    image (for the embedder)."""
     from ..pipeline import tracker_for_sequence
 
+    images = spec.reads_images()
     if job.kind == "video":
         info = SeqInfo(job.name, job.num_frames, 0.0, 0, 0)
-        tracker = tracker_for_sequence(tracker_name, info, **spec.params)
-        images = spec.reads_images()
-        return info, _video_frames(job, spec, images), (tracker, images)
+        tracker = tracker_for_sequence(spec.tracker, info, **spec.params)
+        return tracker, _video_frames(job, spec, images), images
     features = None if spec.features is None else spec.features.replace("{name}", job.name)
     seq = MOTSequence(job.path, features=features, min_score=spec.min_score)
-    tracker = tracker_for_sequence(tracker_name, seq.info, **spec.params)
-    images = spec.reads_images()
+    tracker = tracker_for_sequence(spec.tracker, seq.info, **spec.params)
     if images and not seq.has_images:
         raise FileNotFoundError(
             f"{job.name}: {spec.tracker} needs appearance features: no images in "
@@ -137,7 +140,7 @@ def _feed(job: SequenceJob, spec: RunSpec, tracker_name: str) -> tuple[SeqInfo, 
     frames: Iterable = seq.frames()
     if images:
         frames = ((f, d, seq.read_image(f)) for f, d in seq.frames())
-    return seq.info, frames, (tracker, images)
+    return tracker, frames, images
 
 
 def run_sequence(job: SequenceJob, spec: RunSpec) -> SequenceResult:
@@ -158,7 +161,7 @@ def run_sequence(job: SequenceJob, spec: RunSpec) -> SequenceResult:
 
     start = time.perf_counter()
     try:
-        _, frames, (tracker, images) = _feed(job, spec, spec.tracker)
+        tracker, frames, images = _feed(job, spec)
         embedder = None
         if images:
             from ..deepsort.embedder import create_embedder

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._extras import import_extra
+from ..registry import parse_params
 from .batch import Task, run_tasks
 from .discover import SequenceJob
-from .engine import Engine, require
+from .engine import Engine
 from .runner import RunSpec
 
 __all__ = [
@@ -61,12 +63,7 @@ class TrialResult:
 
 
 def _typed(tracker: str, key: str, texts: Sequence[str], option: str) -> list[Any]:
-    from ..cli import parse_params
-
-    try:
-        return [parse_params(tracker, [f"{key}={t}"])[key] for t in texts]
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("--param", option, 1)) from None
+    return [parse_params(tracker, [f"{key}={t}"], option)[key] for t in texts]
 
 
 def parse_grid(tracker: str, items: Sequence[str]) -> dict[str, list[Any]]:
@@ -176,7 +173,7 @@ def optuna_search(
     """Optuna's TPE sampler over ``ranges``: ask ``batch`` trials, ``run(params, first)`` them,
     tell the scores, until ``num_trials`` (``pip install 'mottrack[tune]'``).
     """
-    optuna = require("optuna", "tune", "--range (the Optuna sampler)")
+    optuna = import_extra("optuna", "--range (the Optuna sampler)")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     direction = "minimize" if metric in LOWER_IS_BETTER else "maximize"
     sampler = optuna.samplers.TPESampler(seed=seed)

@@ -51,13 +51,11 @@ def write_csv(path: Path, trials: Sequence[TrialResult], metric: str) -> None:
 def plot_trials(path: Path, trials: Sequence[TrialResult], metric: str) -> None:
     """``metric`` against each parameter (one panel per parameter), the best trial in red.
 
-    Needs matplotlib (``pip install 'mottrack[tune]'``); written to a PNG file.
+    Needs matplotlib (``pip install 'mottrack[tune]'``); written to a PNG file atomically.
     """
-    from .engine import require
+    from ..plots.common import pyplot, save_png
 
-    matplotlib = require("matplotlib", "tune", "the trials plot")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("the trials plot", "tune")
 
     keys = list(dict.fromkeys(k for t in trials for k in t.params))
     scored = [t for t in trials if metric in t.metrics]
@@ -75,8 +73,4 @@ def plot_trials(path: Path, trials: Sequence[TrialResult], metric: str) -> None:
     axes[0].legend(loc="best", fontsize=8)
     fig.suptitle(f"{len(scored)} trials: {metric} per parameter")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    save_png(fig, path)

@@ -1,11 +1,12 @@
 """Where ID switches and fragmentations happen: CLEAR MOT's per-frame matching, as TrackEval's
 ``CLEAR`` metric does it, kept frame by frame so a plot can mark them.
 
-Per frame, ground-truth and tracker boxes are matched by the Hungarian method on IoU (pairs
-below 0.5 never match), a pair that continues the previous frame's match winning over any
-other. A ground-truth object matched to another tracker ID than at its last match is an ID
-switch; one matched again after a frame unmatched is a fragmentation. The counts equal
-TrackEval's ``IDSW`` and ``Frag`` (``tests/test_plots.py`` checks it on a MOT15 sequence).
+Per frame, ground-truth and tracker boxes are matched by the Hungarian method on IoU
+(:func:`mottrack.boxes.iou_matrix`, no pixel offset, as TrackEval's; pairs below 0.5 never
+match), a pair that continues the previous frame's match winning over any other. A
+ground-truth object matched to another tracker ID than at its last match is an ID switch; one
+matched again after a frame unmatched is a fragmentation. The counts equal TrackEval's ``IDSW``
+and ``Frag`` (``tests/test_plots.py`` checks it on a MOT15 sequence).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-from ..boxes import convert
+from ..boxes import convert, iou_matrix
+from ..io.mot import group_by_frame
 
 __all__ = ["TrackEvents", "clear_events", "evaluated_gt"]
 
@@ -39,17 +41,6 @@ class TrackEvents:
     fragmentations: NDArray[np.int64]
 
 
-def _iou(a: F64, b: F64) -> F64:
-    """IoU of ``(G, 4)`` and ``(T, 4)`` xyxy boxes, shape (G, T)."""
-    lo = np.maximum(a[:, None, :2], b[None, :, :2])
-    hi = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=2)
-    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)[:, None]
-    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)[None, :]
-    union = area_a + area_b - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
-
-
 def clear_events(gt: F64, results: F64, threshold: float = 0.5) -> TrackEvents:
     """Find the ID switches and fragmentations of ``results`` against ``gt``.
 
@@ -66,36 +57,44 @@ def clear_events(gt: F64, results: F64, threshold: float = 0.5) -> TrackEvents:
     -------
     TrackEvents
     """
+    none = np.zeros((0, 3), np.int64)
+    if not (len(gt) and len(results)):
+        return TrackEvents(none, none.copy())
     eps = np.finfo(float).eps
-    last_match: dict[int, int] = {}  # gt id -> tracker id at its last match
-    previous: dict[int, int] = {}  # gt id -> tracker id matched in the previous frame
-    switches: list[tuple[int, int, int]] = []
-    frags: list[tuple[int, int, int]] = []
-    seen: set[int] = set()  # gt ids tracked at least once
-    frames = np.union1d(gt[:, 0], results[:, 0]).astype(int) if len(gt) else np.zeros(0, int)
-    for frame in frames:
-        g = gt[gt[:, 0] == frame]
-        t = results[results[:, 0] == frame]
-        gt_ids, tr_ids = g[:, 1].astype(int), t[:, 1].astype(int)
+    # Ground-truth IDs as 0..U-1, so that what each had is an array indexed by it.
+    gt_ids, gt_index = np.unique(gt[:, 1].astype(np.int64), return_inverse=True)
+    last = int(max(gt[:, 0].max(), results[:, 0].max()))
+    gt_frames = group_by_frame(np.column_stack([gt[:, :6], gt_index]), last)
+    tr_frames = group_by_frame(results[:, :6], last)
+    last_match = np.full(len(gt_ids), np.nan)  # tracker ID at each object's last match
+    previous = last_match.copy()  # tracker ID matched in the previous (evaluated) frame
+    seen = np.zeros(len(gt_ids), bool)  # objects tracked at least once
+    switches: list[F64] = []
+    frags: list[F64] = []
+    for frame, (g, t) in enumerate(zip(gt_frames, tr_frames), 1):
         if not (len(g) and len(t)):  # TrackEval skips such a frame: the previous match holds
             continue
-        sim = _iou(convert(g[:, 2:6], "xywh", "xyxy"), convert(t[:, 2:6], "xywh", "xyxy"))
-        cont = np.array([[previous.get(gi) == ti for ti in tr_ids] for gi in gt_ids], float)
+        objects, tr_ids = g[:, 6].astype(np.intp), t[:, 1]
+        sim = iou_matrix(convert(g[:, 2:6], "xywh", "xyxy"), convert(t[:, 2:6], "xywh", "xyxy"))
+        cont = previous[objects][:, None] == tr_ids[None, :]
         score = 1000.0 * cont + sim
         score[sim < threshold - eps] = 0.0
         rows, cols = linear_sum_assignment(-score)
         keep = score[rows, cols] > eps
-        tracked_now = {int(gt_ids[r]): int(tr_ids[c]) for r, c in zip(rows[keep], cols[keep])}
-        for gi, ti in tracked_now.items():
-            if gi in last_match and last_match[gi] != ti:
-                switches.append((int(frame), gi, ti))
-            if gi in seen and gi not in previous:
-                frags.append((int(frame), gi, ti))
-            last_match[gi] = ti
-            seen.add(gi)
-        previous = tracked_now
+        matched, ids = objects[rows[keep]], tr_ids[cols[keep]]
+        switched = ~np.isnan(last_match[matched]) & (last_match[matched] != ids)
+        resumed = seen[matched] & np.isnan(previous[matched])
+        for found, out in ((switched, switches), (resumed, frags)):
+            out.append(
+                np.column_stack([np.full(found.sum(), frame), gt_ids[matched[found]], ids[found]])
+            )
+        last_match[matched] = ids
+        seen[matched] = True
+        previous = np.full(len(gt_ids), np.nan)
+        previous[matched] = ids
     return TrackEvents(
-        np.array(switches, np.int64).reshape(-1, 3), np.array(frags, np.int64).reshape(-1, 3)
+        np.concatenate([none, *switches]).astype(np.int64),
+        np.concatenate([none, *frags]).astype(np.int64),
     )
 
 

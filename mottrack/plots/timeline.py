@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..io.seqinfo import PathLike
-from .common import id_color, pyplot, save_png
+from .common import id_color, pyplot, rows_by_id, save_png
 from .events import clear_events
 
 __all__ = ["plot_timeline", "segments"]
@@ -46,14 +46,13 @@ def plot_timeline(
     pathlib.Path
     """
     plt = pyplot()
-    ids = np.unique(results[:, 1]).astype(int)
-    first = {i: results[results[:, 1] == i, 0].min() for i in ids}
-    order = sorted(ids, key=lambda i: (first[i], i))
+    ids, rows = rows_by_id(results)
+    frames = {int(i): r[:, 0] for i, r in zip(ids, rows)}  # in frame order: first is [0]
+    order = sorted(frames, key=lambda i: (frames[i][0], i))
     row = {i: k for k, i in enumerate(order)}
     fig, ax = plt.subplots(figsize=(11, min(40.0, max(3.0, 0.16 * len(order) + 1.5))))
     for i in order:
-        spans = segments(results[results[:, 1] == i, 0])
-        ax.broken_barh(spans, (row[i] - 0.4, 0.8), color=id_color(i))
+        ax.broken_barh(segments(frames[i]), (row[i] - 0.4, 0.8), color=id_color(i))
     title = f"{len(order)} tracks"
     if gt is not None:
         events = clear_events(gt, results)

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..io.seqinfo import PathLike
-from .common import id_color, pyplot, save_png
+from .common import id_color, pyplot, rows_by_id, save_png
 
 __all__ = ["plot_trajectories", "read_frame"]
 
@@ -54,11 +54,9 @@ def plot_trajectories(
     fig, ax = plt.subplots(figsize=(10, 10 * height / max(width, 1)))
     ax.imshow(frame[:, :, ::-1], alpha=0.75)
     shown = 0
-    for track_id in np.unique(results[:, 1]).astype(int):
-        rows = results[results[:, 1] == track_id]
+    for track_id, rows in zip(*rows_by_id(results)):
         if len(rows) < min_length:
             continue
-        rows = rows[np.argsort(rows[:, 0])]
         x = rows[:, 2] + rows[:, 4] / 2
         y = rows[:, 3] + rows[:, 5]
         color = id_color(track_id)

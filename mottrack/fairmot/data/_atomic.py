@@ -1,4 +1,5 @@
-"""Atomic writes of binary files: a temp file beside the target, then ``os.replace``.
+"""Atomic writes of binary files, through :func:`mottrack.io.atomic.atomic_write` (a temp file
+beside the target, then ``os.replace``).
 
 A reader never sees a half-written file: either the old one or the new one. Used for extracted
 frames and linked or copied images; text files (label files, image lists, data configs) go
@@ -9,31 +10,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from ...io.atomic import atomic_write
+
 __all__ = ["atomic_write_bytes", "atomic_write_image", "place_file"]
 
 LINK_MODES = ("symlink", "hardlink", "copy")
-
-
-def _atomic(path: Path, fill: Callable[[str], None]) -> None:
-    """Create ``path`` by calling ``fill(tmp)`` on a fresh temp name beside it, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        fill(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -44,7 +32,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             fh.write(data)
         os.chmod(tmp, 0o644)
 
-    _atomic(Path(path), fill)
+    atomic_write(path, fill)
 
 
 def atomic_write_image(
@@ -92,4 +80,4 @@ def place_file(src: str | os.PathLike[str], dst: str | os.PathLike[str], mode: s
             shutil.copyfile(src, tmp)
             os.chmod(tmp, 0o644)
 
-    _atomic(Path(dst), fill)
+    atomic_write(dst, fill)
